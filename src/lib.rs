@@ -4,4 +4,9 @@
 //! [`ingest`] → [`normalize`] → [`tokenize`] → [`shingle`] → [`signature`] → [`lsh`] →
 //! [`verify`] → [`cluster`] → [`report`], driven by [`pipeline`].
 
+pub mod error;
+pub mod ingest;
+pub mod normalize;
 pub mod tokenize;
+
+pub use error::{Error, Result};

@@ -56,7 +56,10 @@ mod tests {
         let words = tokens(&t, text);
         assert_eq!(words.concat(), text);
         assert!(words.contains(&"三中全会"), "{words:?}");
-        assert!(words.len() < text.chars().count(), "words, not characters: {words:?}");
+        assert!(
+            words.len() < text.chars().count(),
+            "words, not characters: {words:?}"
+        );
     }
 
     #[test]

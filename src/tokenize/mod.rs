@@ -32,7 +32,9 @@ impl FromStr for TokenizerKind {
         match s {
             "char" => Ok(TokenizerKind::Char),
             "jieba" => Ok(TokenizerKind::Jieba),
-            other => Err(format!("unknown tokenizer {other:?} (expected char or jieba)")),
+            other => Err(format!(
+                "unknown tokenizer {other:?} (expected char or jieba)"
+            )),
         }
     }
 }
@@ -95,7 +97,10 @@ mod tests {
 
     #[test]
     fn char_tokens_are_characters() {
-        assert_eq!(tokens(&CharTokenizer, "工会abc"), ["工", "会", "a", "b", "c"]);
+        assert_eq!(
+            tokens(&CharTokenizer, "工会abc"),
+            ["工", "会", "a", "b", "c"]
+        );
         assert!(tokens(&CharTokenizer, "").is_empty());
     }
 

@@ -1,0 +1,604 @@
+//! Ingest: paths on the command line → a [`Corpus`] of documents.
+//!
+//! Input: files, directories (walked recursively in name order, hidden entries skipped, only
+//! text and JSON Lines files taken) and `-` for standard input. Output: every document found, in a
+//! deterministic order (argument order, then walk order, then line order), each a byte range into
+//! its input's [`Buffer`] — mapped, read, or decompressed — never a copied `String`.
+//!
+//! Invariants: every record of every input appears exactly once in [`Corpus::docs`], either as a
+//! readable document or with a `skip` reason (unreadable file, malformed JSON line, binary data,
+//! oversized document), so reports can account for all of them. Cost: one read or map per file,
+//! one JSON parse per JSONL line; no per-document allocation beyond the id.
+
+pub mod jsonl;
+pub mod mmap;
+pub mod site;
+
+pub use jsonl::Fields;
+pub use mmap::{Buffer, MmapChoice};
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// A byte range of an input buffer holding a document's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextSpan {
+    pub start: usize,
+    pub end: usize,
+    /// The range is the inside of a JSON string with escapes, to be decoded before use.
+    pub escaped: bool,
+}
+
+/// One input document (or a record that could not be read, with `skip` saying why).
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The id as given in the record, or the path of a text file relative to the directory given.
+    pub id: String,
+    /// Index into [`Corpus::inputs`].
+    pub input: u32,
+    /// 1-based line of a JSONL record; 0 for a whole-file document.
+    pub line: u32,
+    pub url: Option<String>,
+    pub site: String,
+    pub span: TextSpan,
+    pub skip: Option<String>,
+}
+
+/// How an input file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Jsonl,
+    JsonlGz,
+    JsonlZst,
+}
+
+impl Format {
+    /// The format a path's name says, or `None` for a file a directory walk does not take.
+    pub fn of_name(name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".jsonl") {
+            Some(Format::Jsonl)
+        } else if lower.ends_with(".jsonl.gz") {
+            Some(Format::JsonlGz)
+        } else if lower.ends_with(".jsonl.zst") {
+            Some(Format::JsonlZst)
+        } else if lower.ends_with(".txt") || lower.ends_with(".text") {
+            Some(Format::Text)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where an input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    Stdin,
+}
+
+/// One input found on the command line or in a directory walk.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub origin: Origin,
+    /// The path as shown in reports (the argument, or the argument joined with the walked path).
+    pub display: String,
+    /// The id of a whole-file document: the path relative to the directory given, or as given.
+    pub id: String,
+    pub format: Format,
+    /// Set when the input cannot be opened (walk error, symlink loop): it becomes a skipped record.
+    pub problem: Option<String>,
+}
+
+/// Reading options.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub mmap: MmapChoice,
+    pub fields: Fields,
+    /// Documents larger than this are skipped with a reason instead of processed.
+    pub max_doc_bytes: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            mmap: MmapChoice::Auto,
+            fields: Fields::default(),
+            max_doc_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Expands command-line paths into inputs, in a deterministic order.
+pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input {
+                origin: Origin::Stdin,
+                display: "-".into(),
+                id: "-".into(),
+                format: Format::Text, // decided from the first byte when read
+                problem: None,
+            });
+            continue;
+        }
+        let display = path.to_string_lossy().into_owned();
+        if path.is_dir() {
+            walk(path, &mut inputs);
+        } else {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            let problem = match std::fs::metadata(path) {
+                Ok(_) => None,
+                Err(err) => Some(format!("cannot read: {err}")),
+            };
+            inputs.push(Input {
+                origin: Origin::File(path.clone()),
+                id: display.clone(),
+                display,
+                format: Format::of_name(&name).unwrap_or(Format::Text),
+                problem,
+            });
+        }
+    }
+    inputs
+}
+
+fn walk(root: &Path, inputs: &mut Vec<Input>) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let name = entry.file_name().to_string_lossy();
+                let Some(format) = Format::of_name(&name) else {
+                    continue;
+                };
+                let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                inputs.push(Input {
+                    origin: Origin::File(entry.path().to_path_buf()),
+                    display: entry.path().to_string_lossy().into_owned(),
+                    id: slash_path(rel),
+                    format,
+                    problem: None,
+                });
+            }
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_path_buf();
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                let reason = if err.loop_ancestor().is_some() {
+                    "symlink loop".to_string()
+                } else {
+                    match err.io_error() {
+                        Some(io) => format!("cannot read: {io}"),
+                        None => format!("cannot read: {err}"),
+                    }
+                };
+                inputs.push(Input {
+                    origin: Origin::File(path.clone()),
+                    display: path.to_string_lossy().into_owned(),
+                    id: slash_path(rel),
+                    format: Format::Text,
+                    problem: Some(reason),
+                });
+            }
+        }
+    }
+}
+
+fn slash_path(path: &Path) -> String {
+    let parts: Vec<_> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
+}
+
+/// One input read into memory, with its documents (their `input` field not yet set).
+pub struct Loaded {
+    pub buffer: Buffer,
+    pub docs: Vec<Document>,
+}
+
+/// Reads one input and splits it into documents. Never fails: problems become skipped records.
+pub fn load(input: &Input, opts: &IngestOptions) -> Loaded {
+    let skipped = |reason: String| Loaded {
+        buffer: Buffer::Owned(Vec::new()),
+        docs: vec![skipped_doc(input.id.clone(), 0, reason)],
+    };
+    if let Some(problem) = &input.problem {
+        return skipped(problem.clone());
+    }
+    let (buffer, format) = match read_input(input, opts.mmap) {
+        Ok(read) => read,
+        Err(err) => return skipped(format!("cannot read: {err}")),
+    };
+    let (buffer, tail_problem) = match format {
+        Format::Text | Format::Jsonl => (buffer, None),
+        Format::JsonlGz => decompress(&buffer, |b| Box::new(flate2::read::MultiGzDecoder::new(b))),
+        Format::JsonlZst => {
+            decompress(&buffer, |b| {
+                match ruzstd::decoding::StreamingDecoder::new(b) {
+                    Ok(dec) => Box::new(dec),
+                    Err(err) => Box::new(FailingReader(err.to_string())),
+                }
+            })
+        }
+    };
+    let mut docs = Vec::new();
+    match format {
+        Format::Text => docs.push(text_document(input, &buffer, opts)),
+        _ => jsonl_documents(input, &buffer, opts, &mut docs),
+    }
+    if let Some(reason) = tail_problem {
+        let line = buffer.split(|&b| b == b'\n').count() as u32 + 1;
+        docs.push(skipped_doc(format!("{}:{line}", input.id), line, reason));
+    }
+    Loaded { buffer, docs }
+}
+
+fn skipped_doc(id: String, line: u32, reason: String) -> Document {
+    let site = site::first_dir(&id).to_string();
+    Document {
+        id,
+        input: 0,
+        line,
+        url: None,
+        site,
+        span: TextSpan::default(),
+        skip: Some(reason),
+    }
+}
+
+fn read_input(input: &Input, mmap: MmapChoice) -> io::Result<(Buffer, Format)> {
+    match &input.origin {
+        Origin::Stdin => {
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes)?;
+            let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            let format = if first == Some(&b'{') {
+                Format::Jsonl
+            } else {
+                Format::Text
+            };
+            Ok((Buffer::Owned(bytes), format))
+        }
+        Origin::File(path) => {
+            let file = File::open(path)?;
+            let meta = file.metadata()?;
+            if meta.is_dir() {
+                return Err(io::Error::other("is a directory"));
+            }
+            Ok((mmap::load(file, meta.len(), mmap)?, input.format))
+        }
+    }
+}
+
+struct FailingReader(String);
+
+impl Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::other(self.0.clone()))
+    }
+}
+
+/// Decompresses a whole archive. On a corrupt or truncated archive, keeps the complete lines
+/// decoded so far and returns the problem, so the records before it are not lost.
+fn decompress<'a>(
+    compressed: &'a [u8],
+    open: impl FnOnce(&'a [u8]) -> Box<dyn Read + 'a>,
+) -> (Buffer, Option<String>) {
+    let mut out = Vec::new();
+    let mut reader = open(compressed);
+    match reader.read_to_end(&mut out) {
+        Ok(_) => (Buffer::Owned(out), None),
+        Err(err) => {
+            let keep = out.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            out.truncate(keep);
+            (
+                Buffer::Owned(out),
+                Some(format!("truncated or corrupt archive: {err}")),
+            )
+        }
+    }
+}
+
+fn text_document(input: &Input, buffer: &[u8], opts: &IngestOptions) -> Document {
+    let start = if buffer.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut doc = Document {
+        id: input.id.clone(),
+        input: 0,
+        line: 0,
+        url: None,
+        site: site::first_dir(&input.id).to_string(),
+        span: TextSpan {
+            start,
+            end: buffer.len(),
+            escaped: false,
+        },
+        skip: None,
+    };
+    doc.skip = check_bytes(&buffer[start..], opts);
+    doc
+}
+
+/// Why a document's raw bytes cannot be processed, if they cannot.
+fn check_bytes(bytes: &[u8], opts: &IngestOptions) -> Option<String> {
+    if bytes.len() > opts.max_doc_bytes {
+        return Some(format!(
+            "document of {} bytes exceeds --max-doc-bytes {}",
+            bytes.len(),
+            opts.max_doc_bytes
+        ));
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return Some("binary data (NUL bytes)".to_string());
+    }
+    None
+}
+
+fn jsonl_documents(input: &Input, buffer: &[u8], opts: &IngestOptions, docs: &mut Vec<Document>) {
+    let mut offset = 0usize;
+    for (index, raw_line) in buffer.split(|&b| b == b'\n').enumerate() {
+        let line_no = index as u32 + 1;
+        let line_start = offset;
+        offset += raw_line.len() + 1;
+        let mut line = raw_line;
+        let mut start = line_start;
+        if index == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+            line = &line[3..];
+            start += 3;
+        }
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let fallback_id = || format!("{}:{line_no}", input.id);
+        match jsonl::parse_line(line, start, &opts.fields) {
+            jsonl::Record::Bad(reason) => docs.push(skipped_doc(fallback_id(), line_no, reason)),
+            jsonl::Record::Doc { id, url, text } => {
+                let id = id.unwrap_or_else(fallback_id);
+                let site = site::site_of(url.as_deref(), &id);
+                let skip = check_bytes(&buffer[text.start..text.end], opts);
+                docs.push(Document {
+                    id,
+                    input: 0,
+                    line: line_no,
+                    url,
+                    site,
+                    span: text,
+                    skip,
+                });
+            }
+        }
+    }
+}
+
+/// All documents of a scan with the buffers their text lives in.
+pub struct Corpus {
+    pub inputs: Vec<Input>,
+    buffers: Vec<Buffer>,
+    pub docs: Vec<Document>,
+}
+
+impl Corpus {
+    /// Assembles loaded inputs (in input order) into one corpus with dense document ids.
+    pub fn assemble(inputs: Vec<Input>, loaded: Vec<Loaded>) -> Corpus {
+        let mut buffers = Vec::with_capacity(loaded.len());
+        let mut docs = Vec::new();
+        for (index, mut file) in loaded.into_iter().enumerate() {
+            for doc in &mut file.docs {
+                doc.input = index as u32;
+            }
+            docs.append(&mut file.docs);
+            buffers.push(file.buffer);
+        }
+        Corpus {
+            inputs,
+            buffers,
+            docs,
+        }
+    }
+
+    /// Reads every input sequentially (the pipeline driver reads in parallel).
+    pub fn read(paths: &[PathBuf], opts: &IngestOptions) -> Corpus {
+        let inputs = discover(paths);
+        let loaded = inputs.iter().map(|input| load(input, opts)).collect();
+        Corpus::assemble(inputs, loaded)
+    }
+
+    /// The raw text of a document: borrowed from the buffer when it is valid UTF-8 without
+    /// escapes; decoded (JSON escapes) or repaired (invalid bytes → U+FFFD) otherwise.
+    pub fn text(&self, doc: &Document) -> Cow<'_, str> {
+        let bytes = self.raw_bytes(doc);
+        if doc.span.escaped {
+            return match jsonl::unescape(bytes) {
+                Some(text) => Cow::Owned(text),
+                None => String::from_utf8_lossy(bytes),
+            };
+        }
+        String::from_utf8_lossy(bytes)
+    }
+
+    /// The document's bytes as stored in its buffer (JSON escapes not decoded).
+    pub fn raw_bytes(&self, doc: &Document) -> &[u8] {
+        &self.buffers[doc.input as usize][doc.span.start..doc.span.end]
+    }
+
+    /// `file` or `file:line`, as shown in reports.
+    pub fn source(&self, doc: &Document) -> String {
+        let display = &self.inputs[doc.input as usize].display;
+        if doc.line == 0 {
+            display.clone()
+        } else {
+            format!("{display}:{}", doc.line)
+        }
+    }
+
+    /// Total bytes of all input buffers (after decompression).
+    pub fn total_bytes(&self) -> u64 {
+        self.buffers.iter().map(|b| b.len() as u64).sum()
+    }
+
+    /// How many inputs are memory-mapped.
+    pub fn mapped_inputs(&self) -> usize {
+        self.buffers.iter().filter(|b| b.is_mapped()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn write(dir: &Path, rel: &str, bytes: &[u8]) {
+        let path = dir.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+
+    fn ids(corpus: &Corpus) -> Vec<String> {
+        corpus.docs.iter().map(|d| d.id.clone()).collect()
+    }
+
+    #[test]
+    fn walks_directories_in_order_and_skips_other_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "b.cn/2.txt", "第二".as_bytes());
+        write(tmp.path(), "a.cn/1.txt", "\u{feff}第一".as_bytes());
+        write(tmp.path(), "README.md", b"not a page");
+        write(tmp.path(), ".hidden/x.txt", b"hidden");
+        write(
+            tmp.path(),
+            "c.jsonl",
+            "{\"id\":\"j1\",\"url\":\"http://z.cn/a\",\"text\":\"甲\"}\n\n{\"text\":\"乙\"}\n"
+                .as_bytes(),
+        );
+        let corpus = Corpus::read(&[tmp.path().to_path_buf()], &IngestOptions::default());
+        assert_eq!(
+            ids(&corpus),
+            ["a.cn/1.txt", "b.cn/2.txt", "j1", "c.jsonl:3"]
+        );
+        let texts: Vec<_> = corpus
+            .docs
+            .iter()
+            .map(|d| corpus.text(d).into_owned())
+            .collect();
+        assert_eq!(texts, ["第一", "第二", "甲", "乙"]);
+        let sites: Vec<_> = corpus.docs.iter().map(|d| d.site.as_str()).collect();
+        assert_eq!(sites, ["a.cn", "b.cn", "z.cn", ""]);
+        assert_eq!(
+            corpus.source(&corpus.docs[3]),
+            format!("{}:3", tmp.path().join("c.jsonl").display())
+        );
+    }
+
+    #[test]
+    fn problems_become_skipped_records() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "bad.jsonl",
+            b"{\"text\":\"ok\"}\n{\"text\": oops}\n{\"id\":3}\n",
+        );
+        write(tmp.path(), "bin.txt", b"PK\x03\x04\x00\x00binary");
+        let missing = tmp.path().join("missing.txt");
+        let corpus = Corpus::read(
+            &[
+                tmp.path().join("bad.jsonl"),
+                tmp.path().join("bin.txt"),
+                missing,
+            ],
+            &IngestOptions::default(),
+        );
+        let reasons: Vec<_> = corpus
+            .docs
+            .iter()
+            .map(|d| d.skip.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(corpus.docs.len(), 5);
+        assert_eq!(reasons[0], "");
+        assert!(reasons[1].starts_with("malformed JSON"), "{}", reasons[1]);
+        assert_eq!(reasons[2], "no text field \"text\"");
+        assert_eq!(reasons[3], "binary data (NUL bytes)");
+        assert!(reasons[4].starts_with("cannot read"), "{}", reasons[4]);
+        assert!(corpus.docs[1].id.ends_with("bad.jsonl:2"));
+    }
+
+    #[test]
+    fn gzip_and_zstd_and_truncation() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let lines: String = (0..50)
+            .map(|i| format!("{{\"id\":{i},\"text\":\"第{i}篇\"}}\n"))
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(lines.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        write(tmp.path(), "a.jsonl.gz", &gz);
+        write(tmp.path(), "cut.jsonl.gz", &gz[..gz.len() / 2]);
+        let corpus = Corpus::read(&[tmp.path().to_path_buf()], &IngestOptions::default());
+        let whole: Vec<_> = corpus.docs.iter().filter(|d| d.input == 0).collect();
+        assert_eq!(whole.len(), 50);
+        assert_eq!(corpus.text(whole[49]), "第49篇");
+        let cut: Vec<_> = corpus.docs.iter().filter(|d| d.input == 1).collect();
+        let last = cut.last().unwrap();
+        assert!(
+            last.skip
+                .as_deref()
+                .unwrap()
+                .starts_with("truncated or corrupt archive")
+        );
+        assert!(cut[..cut.len() - 1].iter().all(|d| d.skip.is_none()));
+    }
+
+    #[test]
+    fn mmap_and_read_give_identical_documents() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut big = String::new();
+        for i in 0..30_000 {
+            big.push_str(&format!(
+                "{{\"id\":\"d{i}\",\"text\":\"工会工作总结第{i}篇，\\n全面贯彻落实\"}}\n"
+            ));
+        }
+        write(tmp.path(), "big.jsonl", big.as_bytes());
+        write(tmp.path(), "small.txt", "医院工会工作总结".as_bytes());
+        let read = |mmap| {
+            let opts = IngestOptions {
+                mmap,
+                ..IngestOptions::default()
+            };
+            Corpus::read(&[tmp.path().to_path_buf()], &opts)
+        };
+        let mapped = read(MmapChoice::Always);
+        let plain = read(MmapChoice::Never);
+        assert_eq!(mapped.mapped_inputs(), 2);
+        assert_eq!(plain.mapped_inputs(), 0);
+        assert_eq!(mapped.docs.len(), 30_001);
+        assert_eq!(mapped.docs.len(), plain.docs.len());
+        for (a, b) in mapped.docs.iter().zip(&plain.docs) {
+            assert_eq!((&a.id, a.line, a.span), (&b.id, b.line, b.span));
+            assert_eq!(mapped.text(a), plain.text(b));
+        }
+        assert_eq!(
+            mapped.text(&mapped.docs[7]),
+            "工会工作总结第7篇，\n全面贯彻落实"
+        );
+    }
+}
