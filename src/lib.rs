@@ -4,9 +4,14 @@
 //! [`ingest`] → [`normalize`] → [`tokenize`] → [`shingle`] → [`signature`] → [`lsh`] →
 //! [`verify`] → [`cluster`] → [`report`], driven by [`pipeline`].
 
+pub mod cluster;
 pub mod error;
 pub mod ingest;
+pub mod lsh;
 pub mod normalize;
+pub mod shingle;
+pub mod signature;
 pub mod tokenize;
+pub mod verify;
 
 pub use error::{Error, Result};

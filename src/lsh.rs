@@ -1,0 +1,242 @@
+//! LSH: sketches → candidate pairs.
+//!
+//! Input: a flat array of sketches (`width` u32 values each), the document owning each sketch, and
+//! a rank per document (lower ranks are better representatives). Output: candidate document pairs
+//! `(a, b)` with `a < b`, sorted and unique.
+//!
+//! Each sketch is cut into `bands` bands of `rows` values; sketches whose band hashes to the same
+//! 64-bit key share a bucket. Buckets of up to [`FULL_BUCKET`] sketches yield all their pairs;
+//! larger ones (exact copies in bulk, or boilerplate paragraphs) yield a star around their
+//! best-ranked member plus a chain, so the cost stays linear while every member stays connected to
+//! the member most likely to be its representative. Cost: `bands` hashes per sketch and a sort of
+//! `(key, sketch)` pairs per band.
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Buckets up to this size produce all pairs; larger ones a star and a chain.
+pub const FULL_BUCKET: usize = 48;
+
+/// A banding of a sketch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bands {
+    pub bands: usize,
+    pub rows: usize,
+}
+
+impl Bands {
+    /// Probability that two sketches of Jaccard similarity `s` share at least one bucket.
+    pub fn collision_probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// The banding of `num_perm` values that minimises the weighted sum of the false-positive
+    /// probability (integrated below `threshold`) and the false-negative probability (integrated
+    /// above it), as datasketch does. False negatives weigh more: verification removes false
+    /// positives, nothing recovers a missed pair.
+    pub fn optimal(threshold: f64, num_perm: usize) -> Bands {
+        const FP_WEIGHT: f64 = 0.3;
+        const FN_WEIGHT: f64 = 0.7;
+        let mut best = Bands {
+            bands: 1,
+            rows: num_perm,
+        };
+        let mut best_cost = f64::INFINITY;
+        for bands in 1..=num_perm {
+            let rows = num_perm / bands;
+            let candidate = Bands { bands, rows };
+            let fp = integrate(|s| candidate.collision_probability(s), 0.0, threshold);
+            let fneg = integrate(|s| 1.0 - candidate.collision_probability(s), threshold, 1.0);
+            let cost = FP_WEIGHT * fp + FN_WEIGHT * fneg;
+            if cost < best_cost - 1e-12 {
+                best_cost = cost;
+                best = candidate;
+            }
+        }
+        best
+    }
+}
+
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    // Composite Simpson's rule; the integrands are smooth polynomials.
+    const N: usize = 200;
+    let h = (b - a) / N as f64;
+    let mut sum = f(a) + f(b);
+    for i in 1..N {
+        let x = a + i as f64 * h;
+        sum += if i % 2 == 1 { 4.0 * f(x) } else { 2.0 * f(x) };
+    }
+    sum * h / 3.0
+}
+
+/// The bucket key of band `band` of `sketch`.
+pub fn band_key(sketch: &[u32], band: usize, rows: usize, scratch: &mut Vec<u8>) -> u64 {
+    scratch.clear();
+    for v in &sketch[band * rows..(band + 1) * rows] {
+        scratch.extend_from_slice(&v.to_le_bytes());
+    }
+    xxh3_64_with_seed(scratch, band as u64)
+}
+
+/// Candidate pairs of one band. `sketches` is flat, `width` values per sketch; `owner[i]` is the
+/// document of sketch `i`; `rank[doc]` orders documents (lower is better). `skip[i]` leaves sketch
+/// `i` out (empty documents). Pairs within one document are dropped.
+pub fn band_pairs(
+    sketches: &[u32],
+    width: usize,
+    owner: &[u32],
+    rank: &[u32],
+    bands: Bands,
+    band: usize,
+) -> Vec<(u32, u32)> {
+    let mut scratch = Vec::with_capacity(bands.rows * 4);
+    let mut keyed: Vec<(u64, u32, u32)> = owner
+        .iter()
+        .enumerate()
+        .map(|(i, &doc)| {
+            let sketch = &sketches[i * width..(i + 1) * width];
+            (
+                band_key(sketch, band, bands.rows, &mut scratch),
+                rank[doc as usize],
+                doc,
+            )
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    while start < keyed.len() {
+        let key = keyed[start].0;
+        let mut end = start + 1;
+        while end < keyed.len() && keyed[end].0 == key {
+            end += 1;
+        }
+        bucket_pairs(&keyed[start..end], &mut pairs);
+        start = end;
+    }
+    pairs
+}
+
+fn bucket_pairs(bucket: &[(u64, u32, u32)], pairs: &mut Vec<(u32, u32)>) {
+    let mut push = |a: u32, b: u32| {
+        if a != b {
+            pairs.push((a.min(b), a.max(b)));
+        }
+    };
+    if bucket.len() <= FULL_BUCKET {
+        for i in 0..bucket.len() {
+            for j in i + 1..bucket.len() {
+                push(bucket[i].2, bucket[j].2);
+            }
+        }
+    } else {
+        let center = bucket[0].2;
+        for w in bucket.windows(2) {
+            push(center, w[1].2);
+            push(w[0].2, w[1].2);
+        }
+    }
+}
+
+/// All candidate pairs over every band, sorted and unique (sequential; the driver runs
+/// [`band_pairs`] in parallel).
+pub fn candidates(
+    sketches: &[u32],
+    width: usize,
+    owner: &[u32],
+    rank: &[u32],
+    bands: Bands,
+) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
+        .flat_map(|b| band_pairs(sketches, width, owner, rank, bands, b))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::MinHasher;
+
+    #[test]
+    fn optimal_bands_fit_the_threshold() {
+        for (t, k) in [(0.5, 128), (0.7, 128), (0.8, 256), (0.9, 128)] {
+            let b = Bands::optimal(t, k);
+            assert!(b.bands * b.rows <= k);
+            // The S-curve's steepest point (1/b)^(1/r) lies near the threshold, a bit below it.
+            let knee = (1.0 / b.bands as f64).powf(1.0 / b.rows as f64);
+            assert!(
+                knee < t + 0.05 && knee > t - 0.25,
+                "t={t} {b:?} knee={knee}"
+            );
+            assert!(
+                b.collision_probability((t + 0.15f64).min(0.99)) > 0.9,
+                "t={t} {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn candidates_equal_brute_force_band_collisions() {
+        // Sketches of random sets with planted near-duplicates.
+        let mh = MinHasher::new(64);
+        let bands = Bands { bands: 16, rows: 4 };
+        let n = 120;
+        let mut sketches = vec![0u32; n * 64];
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        let base: Vec<Vec<u64>> = (0..30)
+            .map(|_| (0..200).map(|_| next()).collect())
+            .collect();
+        for d in 0..n {
+            let mut set = base[d % 30].clone();
+            let keep = 200 - (d / 30) * 25; // 0, 25, 50, 75 shingles replaced
+            for v in set.iter_mut().skip(keep) {
+                *v = next();
+            }
+            set.sort_unstable();
+            mh.sketch(&set, &mut sketches[d * 64..(d + 1) * 64]);
+        }
+        let owner: Vec<u32> = (0..n as u32).collect();
+        let rank = owner.clone();
+        let got = candidates(&sketches, 64, &owner, &rank, bands);
+        let mut expected = Vec::new();
+        for a in 0..n {
+            for b in a + 1..n {
+                let sa = &sketches[a * 64..(a + 1) * 64];
+                let sb = &sketches[b * 64..(b + 1) * 64];
+                if (0..16).any(|band| sa[band * 4..band * 4 + 4] == sb[band * 4..band * 4 + 4]) {
+                    expected.push((a as u32, b as u32));
+                }
+            }
+        }
+        assert!(
+            expected.len() > 60,
+            "planted duplicates collide: {}",
+            expected.len()
+        );
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn large_buckets_are_stars_around_the_best_rank() {
+        let n = 200u32;
+        let sketches = vec![5u32; n as usize * 4];
+        let owner: Vec<u32> = (0..n).collect();
+        let rank: Vec<u32> = (0..n).map(|d| (d + 50) % n).collect(); // doc 150 ranks best
+        let pairs = candidates(&sketches, 4, &owner, &rank, Bands { bands: 1, rows: 4 });
+        assert!(pairs.len() < 2 * n as usize);
+        for d in (0..n).filter(|&d| d != 150) {
+            assert!(
+                pairs.contains(&(d.min(150), d.max(150))),
+                "{d} linked to the best-ranked"
+            );
+        }
+    }
+}
