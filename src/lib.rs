@@ -2,16 +2,21 @@
 //!
 //! The pipeline, one module per stage (see `ARCHITECTURE.md`):
 //! [`ingest`] → [`normalize`] → [`tokenize`] → [`shingle`] → [`signature`] → [`lsh`] →
-//! [`verify`] → [`cluster`] → [`report`], driven by [`pipeline`].
+//! [`verify`] → [`cluster`] → [`report`], driven by [`pipeline`] from a [`Config`].
 
 pub mod cluster;
+pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod lsh;
 pub mod normalize;
+pub mod pipeline;
+pub mod report;
 pub mod shingle;
 pub mod signature;
 pub mod tokenize;
 pub mod verify;
 
+pub use config::Config;
 pub use error::{Error, Result};
+pub use pipeline::{Summary, run, scan};

@@ -77,28 +77,34 @@ pub fn band_key(sketch: &[u32], band: usize, rows: usize, scratch: &mut Vec<u8>)
     xxh3_64_with_seed(scratch, band as u64)
 }
 
-/// Candidate pairs of one band. `sketches` is flat, `width` values per sketch; `owner[i]` is the
-/// document of sketch `i`; `rank[doc]` orders documents (lower is better). `skip[i]` leaves sketch
-/// `i` out (empty documents). Pairs within one document are dropped.
+/// The sketches taking part in LSH: a flat array, `width` values per sketch, and the document
+/// owning each sketch (a document may own several, one per paragraph).
+#[derive(Debug, Clone, Copy)]
+pub struct Sketches<'a> {
+    pub values: &'a [u32],
+    pub width: usize,
+    pub owner: &'a [u32],
+}
+
+/// Candidate pairs of one band. `include` lists the sketches to bucket; `rank[doc]` orders
+/// documents (lower is better). Pairs within one document are dropped.
 pub fn band_pairs(
-    sketches: &[u32],
-    width: usize,
-    owner: &[u32],
+    sketches: Sketches<'_>,
+    include: &[u32],
     rank: &[u32],
     bands: Bands,
     band: usize,
 ) -> Vec<(u32, u32)> {
+    let width = sketches.width;
     let mut scratch = Vec::with_capacity(bands.rows * 4);
-    let mut keyed: Vec<(u64, u32, u32)> = owner
+    let mut keyed: Vec<(u64, u32, u32)> = include
         .iter()
-        .enumerate()
-        .map(|(i, &doc)| {
-            let sketch = &sketches[i * width..(i + 1) * width];
-            (
-                band_key(sketch, band, bands.rows, &mut scratch),
-                rank[doc as usize],
-                doc,
-            )
+        .map(|&i| {
+            let i = i as usize;
+            let doc = sketches.owner[i];
+            let sketch = &sketches.values[i * width..(i + 1) * width];
+            let key = band_key(sketch, band, bands.rows, &mut scratch);
+            (key, rank[doc as usize], doc)
         })
         .collect();
     keyed.sort_unstable();
@@ -140,14 +146,13 @@ fn bucket_pairs(bucket: &[(u64, u32, u32)], pairs: &mut Vec<(u32, u32)>) {
 /// All candidate pairs over every band, sorted and unique (sequential; the driver runs
 /// [`band_pairs`] in parallel).
 pub fn candidates(
-    sketches: &[u32],
-    width: usize,
-    owner: &[u32],
+    sketches: Sketches<'_>,
+    include: &[u32],
     rank: &[u32],
     bands: Bands,
 ) -> Vec<(u32, u32)> {
     let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
-        .flat_map(|b| band_pairs(sketches, width, owner, rank, bands, b))
+        .flat_map(|b| band_pairs(sketches, include, rank, bands, b))
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
@@ -205,7 +210,12 @@ mod tests {
         }
         let owner: Vec<u32> = (0..n as u32).collect();
         let rank = owner.clone();
-        let got = candidates(&sketches, 64, &owner, &rank, bands);
+        let sk = Sketches {
+            values: &sketches,
+            width: 64,
+            owner: &owner,
+        };
+        let got = candidates(sk, &owner, &rank, bands);
         let mut expected = Vec::new();
         for a in 0..n {
             for b in a + 1..n {
@@ -230,7 +240,12 @@ mod tests {
         let sketches = vec![5u32; n as usize * 4];
         let owner: Vec<u32> = (0..n).collect();
         let rank: Vec<u32> = (0..n).map(|d| (d + 50) % n).collect(); // doc 150 ranks best
-        let pairs = candidates(&sketches, 4, &owner, &rank, Bands { bands: 1, rows: 4 });
+        let sk = Sketches {
+            values: &sketches,
+            width: 4,
+            owner: &owner,
+        };
+        let pairs = candidates(sk, &owner, &rank, Bands { bands: 1, rows: 4 });
         assert!(pairs.len() < 2 * n as usize);
         for d in (0..n).filter(|&d| d != 150) {
             assert!(

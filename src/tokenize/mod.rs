@@ -66,8 +66,8 @@ impl Tokenizer for CharTokenizer {
         ends.reserve(text.len() / 3 + 1);
         let bytes = text.as_bytes();
         // A character ends where the next byte is not a UTF-8 continuation byte.
-        for i in 1..bytes.len() {
-            if bytes[i] & 0xC0 != 0x80 {
+        for (i, &b) in bytes.iter().enumerate().skip(1) {
+            if b & 0xC0 != 0x80 {
                 ends.push(i as u32);
             }
         }

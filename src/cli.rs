@@ -1,0 +1,158 @@
+//! Command-line flags (clap derive), turned into a validated [`Config`].
+
+use clap::{Args, Parser, Subcommand};
+use neardup::Config;
+use neardup::config::default_ngram;
+use neardup::ingest::{Fields, IngestOptions, MmapChoice};
+use neardup::lsh::Bands;
+use neardup::tokenize::TokenizerKind;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "neardup",
+    version,
+    about = "Find near-duplicate pages in crawls of Chinese template sites"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find near-duplicate pages and write reports.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files, directories (walked recursively for .txt, .jsonl, .jsonl.gz, .jsonl.zst) or - for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Directory for the reports.
+    #[arg(long, short, default_value = "neardup-report", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Tokens: characters (char) or jieba words (jieba).
+    #[arg(long, default_value = "char", value_parser = parse_tokenizer)]
+    pub tokenizer: TokenizerKind,
+
+    /// Tokens per shingle [default: 5 for char, 3 for jieba].
+    #[arg(long, value_name = "K")]
+    pub ngram: Option<usize>,
+
+    /// MinHash sketch size.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub num_perm: usize,
+
+    /// Jaccard similarity at or above which two pages are near-duplicates.
+    #[arg(long, default_value_t = 0.7, value_name = "T")]
+    pub threshold: f64,
+
+    /// Share of a page's shingles found in a longer page at or above which it is contained.
+    #[arg(long, default_value_t = 0.8, value_name = "C")]
+    pub containment: f64,
+
+    /// A page counts as contained in another only with at least this many shingles.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub min_contained_shingles: u32,
+
+    /// LSH bands (with --rows); chosen from --threshold when omitted.
+    #[arg(long, requires = "rows", value_name = "B")]
+    pub bands: Option<usize>,
+
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", value_name = "R")]
+    pub rows: Option<usize>,
+
+    /// Lines with at least this many characters are sketched alone to find contained pages.
+    #[arg(long, default_value_t = 30, value_name = "CHARS")]
+    pub line_min_chars: u32,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Write CSV for Excel and WPS: UTF-8 with BOM, CRLF, every text cell guarded against formulas.
+    #[arg(long)]
+    pub excel: bool,
+
+    /// Write the deduplicated corpus (representatives and unique pages) as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    pub emit_kept: Option<PathBuf>,
+
+    /// JSONL field holding the document id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+
+    /// JSONL field holding the url.
+    #[arg(long, default_value = "url", value_name = "NAME")]
+    pub url_field: String,
+
+    /// Memory-map inputs: auto (files of 1 MiB or more), always, never.
+    #[arg(long, default_value = "auto", value_parser = parse_mmap)]
+    pub mmap: MmapChoice,
+
+    /// Skip documents larger than this many bytes (with a reason in documents.csv).
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    pub max_doc_bytes: usize,
+
+    /// No progress bars and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_tokenizer(s: &str) -> Result<TokenizerKind, String> {
+    s.parse()
+}
+
+fn parse_mmap(s: &str) -> Result<MmapChoice, String> {
+    match s {
+        "auto" => Ok(MmapChoice::Auto),
+        "always" => Ok(MmapChoice::Always),
+        "never" => Ok(MmapChoice::Never),
+        other => Err(format!(
+            "unknown mmap choice {other:?} (expected auto, always or never)"
+        )),
+    }
+}
+
+impl ScanArgs {
+    /// The validated configuration, or what is wrong with the flags.
+    pub fn into_config(self) -> Result<Config, String> {
+        let mut config = Config::new(self.paths);
+        config.out_dir = self.out;
+        config.tokenizer = self.tokenizer;
+        config.ngram = self.ngram.unwrap_or_else(|| default_ngram(self.tokenizer));
+        config.num_perm = self.num_perm;
+        config.threshold = self.threshold;
+        config.containment = self.containment;
+        config.min_contained_shingles = self.min_contained_shingles;
+        config.bands = match (self.bands, self.rows) {
+            (Some(bands), Some(rows)) => Some(Bands { bands, rows }),
+            _ => None,
+        };
+        config.segment_min_chars = self.line_min_chars;
+        config.threads = self.threads.unwrap_or(0);
+        config.excel = self.excel;
+        config.emit_kept = self.emit_kept;
+        config.ingest = IngestOptions {
+            mmap: self.mmap,
+            fields: Fields {
+                id: self.id_field,
+                text: self.text_field,
+                url: self.url_field,
+            },
+            max_doc_bytes: self.max_doc_bytes,
+        };
+        config.progress = !self.quiet;
+        config.validate()?;
+        Ok(config)
+    }
+}

@@ -1,0 +1,104 @@
+//! The validated settings of a scan, built by `cli.rs` from the command line.
+
+use crate::ingest::IngestOptions;
+use crate::lsh::Bands;
+use crate::tokenize::TokenizerKind;
+use std::path::PathBuf;
+
+/// Everything a scan needs to know. Plain data: the library never parses flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub inputs: Vec<PathBuf>,
+    pub out_dir: PathBuf,
+    pub ingest: IngestOptions,
+    pub tokenizer: TokenizerKind,
+    /// Tokens per shingle.
+    pub ngram: usize,
+    pub num_perm: usize,
+    /// Jaccard threshold for near-duplicates.
+    pub threshold: f64,
+    /// Containment threshold for a page inside another.
+    pub containment: f64,
+    /// A page counts as contained only with at least this many shingles.
+    pub min_contained_shingles: u32,
+    /// LSH banding; `None` chooses it from the threshold.
+    pub bands: Option<Bands>,
+    /// Lines with at least this many normalized characters are sketched on their own to find
+    /// pages contained in longer pages.
+    pub segment_min_chars: u32,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    pub excel: bool,
+    pub emit_kept: Option<PathBuf>,
+    /// Show progress bars (only on a terminal).
+    pub progress: bool,
+}
+
+impl Config {
+    /// The defaults of `neardup scan`, chosen by measurement (see README).
+    pub fn new(inputs: Vec<PathBuf>) -> Config {
+        Config {
+            inputs,
+            out_dir: PathBuf::from("neardup-report"),
+            ingest: IngestOptions::default(),
+            tokenizer: TokenizerKind::Char,
+            ngram: default_ngram(TokenizerKind::Char),
+            num_perm: 128,
+            threshold: 0.7,
+            containment: 0.8,
+            min_contained_shingles: 50,
+            bands: None,
+            segment_min_chars: 30,
+            threads: 0,
+            excel: false,
+            emit_kept: None,
+            progress: false,
+        }
+    }
+
+    pub fn bands(&self) -> Bands {
+        self.bands
+            .unwrap_or_else(|| Bands::optimal(self.threshold, self.num_perm))
+    }
+
+    /// Checks the settings that flags can get wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.inputs.is_empty() {
+            return Err("no input paths".into());
+        }
+        if self.ngram == 0 {
+            return Err("--ngram must be at least 1".into());
+        }
+        if !(8..=crate::signature::minhash::MAX_PERM).contains(&self.num_perm) {
+            return Err(format!(
+                "--num-perm must be between 8 and {}",
+                crate::signature::minhash::MAX_PERM
+            ));
+        }
+        for (name, v) in [
+            ("--threshold", self.threshold),
+            ("--containment", self.containment),
+        ] {
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(format!("{name} must be in (0, 1], got {v}"));
+            }
+        }
+        if let Some(b) = self.bands
+            && (b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm)
+        {
+            return Err(format!(
+                "--bands {} × --rows {} must be at least 1 each and at most --num-perm {}",
+                b.bands, b.rows, self.num_perm
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Shingle length in tokens when `--ngram` is not given.
+pub fn default_ngram(tokenizer: TokenizerKind) -> usize {
+    match tokenizer {
+        TokenizerKind::Char => 5,
+        TokenizerKind::Jieba => 3,
+    }
+}

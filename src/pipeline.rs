@@ -1,0 +1,568 @@
+//! The pipeline driver: runs the stages in order, in parallel, with progress bars and timings.
+//!
+//! Stage functions take slices and return values; this is the only module that knows about rayon
+//! threads and progress bars. Everything it produces is ordered by document index or by sorted
+//! pairs, so the output is identical at any thread count.
+
+use crate::cluster::{self, Assignment, Role};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::{self, Corpus};
+use crate::lsh::{self, Bands, Sketches};
+use crate::normalize::{self, Normalized};
+use crate::shingle;
+use crate::signature::{MinHasher, jaccard_estimate, minhash::EMPTY};
+use crate::tokenize::Tokenizer;
+use crate::verify::{self, Similarity, Thresholds};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+/// Sketch size of a single line (containment candidates).
+pub const SEGMENT_PERM: usize = 32;
+/// Banding of line sketches: 8 bands of 4 rows catch lines down to about 60 % similarity.
+pub const SEGMENT_BANDS: Bands = Bands { bands: 8, rows: 4 };
+
+/// Why a document was not fingerprinted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// The record could not be read (bad JSON, binary data, unreadable file, too large).
+    Unreadable(String),
+    /// Nothing is left after normalization (empty page, only punctuation).
+    Empty,
+}
+
+impl Skip {
+    pub fn reason(&self) -> &str {
+        match self {
+            Skip::Unreadable(reason) => reason,
+            Skip::Empty => "no text after normalization",
+        }
+    }
+}
+
+/// What happened to one input document.
+#[derive(Debug, Clone)]
+pub struct DocOutcome {
+    pub raw_chars: u32,
+    pub norm_chars: u32,
+    pub shingles: u32,
+    pub traditional: bool,
+    pub skip: Option<Skip>,
+    /// 1-based cluster id; 0 for skipped documents.
+    pub cluster_id: u32,
+    pub assignment: Option<Assignment>,
+}
+
+/// A candidate pair that passed exact verification.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedPair {
+    pub a: u32,
+    pub b: u32,
+    pub estimate: f64,
+    pub similarity: Similarity,
+}
+
+/// A cluster of two or more documents.
+#[derive(Debug, Clone)]
+pub struct ClusterInfo {
+    pub id: u32,
+    pub representative: u32,
+    /// Members other than the representative, in document order.
+    pub members: Vec<u32>,
+}
+
+/// Wall time of one stage.
+#[derive(Debug, Clone, Copy)]
+pub struct StageTime {
+    pub name: &'static str,
+    pub elapsed: Duration,
+}
+
+/// The result of a scan, before reports are written.
+pub struct Scan {
+    pub corpus: Corpus,
+    pub outcomes: Vec<DocOutcome>,
+    pub pairs: Vec<VerifiedPair>,
+    pub clusters: Vec<ClusterInfo>,
+    pub bands: Bands,
+    pub candidates: usize,
+    pub timings: Vec<StageTime>,
+}
+
+impl Scan {
+    pub fn skipped(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.skip.is_some()).count()
+    }
+
+    /// Records that could not be read (empty pages do not count).
+    pub fn unreadable(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o.skip, Some(Skip::Unreadable(_))))
+            .count()
+    }
+
+    pub fn role_count(&self, role: Role) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.skip.is_none() && o.assignment.is_some_and(|a| a.role == role))
+            .count()
+    }
+}
+
+/// Reusable per-thread buffers.
+struct Workspace {
+    norm: Normalized,
+    ends: Vec<u32>,
+    shingles: Vec<u64>,
+    segment: Vec<u64>,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        Workspace {
+            norm: Normalized::new(),
+            ends: Vec::new(),
+            shingles: Vec::new(),
+            segment: Vec::new(),
+        }
+    }
+}
+
+/// The fingerprint of one document.
+#[derive(Default)]
+struct Print {
+    raw_chars: u32,
+    norm_chars: u32,
+    traditional: bool,
+    shingles: u32,
+    sketch: Vec<u32>,
+    /// Sketches of long lines, `SEGMENT_PERM` values each.
+    segments: Vec<u32>,
+}
+
+/// The settings the fingerprint stages share.
+pub struct Fingerprinter {
+    tokenizer: Box<dyn Tokenizer>,
+    ngram: usize,
+    page: MinHasher,
+    line: MinHasher,
+    segment_min_chars: u32,
+}
+
+impl Fingerprinter {
+    pub fn new(config: &Config) -> Self {
+        Fingerprinter {
+            tokenizer: config.tokenizer.build(),
+            ngram: config.ngram,
+            page: MinHasher::new(config.num_perm),
+            line: MinHasher::new(SEGMENT_PERM),
+            segment_min_chars: config.segment_min_chars,
+        }
+    }
+
+    /// Normalizes, tokenizes and shingles `raw` into the workspace.
+    fn shingle(&self, raw: &str, ws: &mut Workspace) {
+        normalize::normalize_document(raw, &mut ws.norm);
+        self.tokenizer.token_ends(&ws.norm.text, &mut ws.ends);
+        shingle::shingles(&ws.norm.text, &ws.ends, self.ngram, &mut ws.shingles);
+    }
+
+    /// The shingle set of a document (used again by verification).
+    pub fn shingle_set(&self, raw: &str) -> Vec<u64> {
+        let mut ws = Workspace::new();
+        self.shingle(raw, &mut ws);
+        ws.shingles
+    }
+
+    fn print(&self, raw: &str, ws: &mut Workspace) -> Print {
+        self.shingle(raw, ws);
+        let mut print = Print {
+            raw_chars: ws.norm.raw_chars,
+            norm_chars: ws.norm.chars,
+            traditional: ws.norm.traditional,
+            shingles: ws.shingles.len() as u32,
+            ..Print::default()
+        };
+        if ws.shingles.is_empty() {
+            return print;
+        }
+        print.sketch = vec![0; self.page.num_perm()];
+        self.page.sketch(&ws.shingles, &mut print.sketch);
+        for line in &ws.norm.lines {
+            let text = &ws.norm.text[line.start as usize..line.end as usize];
+            if (text.chars().count() as u32) < self.segment_min_chars {
+                continue;
+            }
+            let (first, last) = shingle::token_range(&ws.ends, line.start, line.end);
+            shingle::shingles_in(
+                &ws.norm.text,
+                &ws.ends,
+                first,
+                last,
+                self.ngram,
+                &mut ws.segment,
+            );
+            if ws.segment.is_empty() {
+                continue;
+            }
+            let at = print.segments.len();
+            print.segments.resize(at + SEGMENT_PERM, 0);
+            self.line.sketch(&ws.segment, &mut print.segments[at..]);
+        }
+        print
+    }
+}
+
+fn progress_bar(config: &Config, len: u64, stage: &'static str) -> ProgressBar {
+    let target = if config.progress && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len), target);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>12} [{bar:32}] {human_pos}/{human_len} {per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(stage);
+    bar
+}
+
+/// Runs every stage but the reports, on `config.threads` threads.
+pub fn scan(config: &Config) -> Result<Scan> {
+    config.validate().map_err(Error::Config)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", config.threads)))?;
+    pool.install(|| scan_in_pool(config))
+}
+
+fn scan_in_pool(config: &Config) -> Result<Scan> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<StageTime>| {
+        let now = Instant::now();
+        timings.push(StageTime {
+            name,
+            elapsed: now - clock,
+        });
+        clock = now;
+    };
+
+    // Read.
+    let inputs = ingest::discover(&config.inputs);
+    let bar = progress_bar(config, inputs.len() as u64, "read");
+    let loaded: Vec<_> = inputs
+        .par_iter()
+        .map(|input| {
+            let loaded = ingest::load(input, &config.ingest);
+            bar.inc(1);
+            loaded
+        })
+        .collect();
+    bar.finish_and_clear();
+    let corpus = Corpus::assemble(inputs, loaded);
+    let n = corpus.docs.len();
+    if n > u32::MAX as usize - 1 {
+        return Err(Error::Config("more than 4 billion documents".into()));
+    }
+    lap("read", &mut timings);
+
+    // Normalize, tokenize, shingle, sketch.
+    let fingerprinter = Fingerprinter::new(config);
+    normalize::zh::warm_up();
+    let bar = progress_bar(config, n as u64, "fingerprint");
+    let prints: Vec<Print> = corpus
+        .docs
+        .par_iter()
+        .map_init(Workspace::new, |ws, doc| {
+            let print = if doc.skip.is_some() {
+                Print::default()
+            } else {
+                fingerprinter.print(&corpus.text(doc), ws)
+            };
+            bar.inc(1);
+            print
+        })
+        .collect();
+    bar.finish_and_clear();
+    lap("fingerprint", &mut timings);
+
+    let mut outcomes: Vec<DocOutcome> = corpus
+        .docs
+        .iter()
+        .zip(&prints)
+        .map(|(doc, print)| DocOutcome {
+            raw_chars: print.raw_chars,
+            norm_chars: print.norm_chars,
+            shingles: print.shingles,
+            traditional: print.traditional,
+            skip: match &doc.skip {
+                Some(reason) => Some(Skip::Unreadable(reason.clone())),
+                None if print.shingles == 0 => Some(Skip::Empty),
+                None => None,
+            },
+            cluster_id: 0,
+            assignment: None,
+        })
+        .collect();
+    let active: Vec<u32> = (0..n as u32)
+        .filter(|&d| outcomes[d as usize].skip.is_none())
+        .collect();
+
+    // Rank: the longest normalized text first, ties by id, then by input order.
+    let mut by_rank: Vec<u32> = (0..n as u32).collect();
+    by_rank.sort_by(|&a, &b| {
+        let (oa, ob) = (&outcomes[a as usize], &outcomes[b as usize]);
+        (
+            oa.skip.is_some(),
+            std::cmp::Reverse(oa.norm_chars),
+            &corpus.docs[a as usize].id,
+            a,
+        )
+            .cmp(&(
+                ob.skip.is_some(),
+                std::cmp::Reverse(ob.norm_chars),
+                &corpus.docs[b as usize].id,
+                b,
+            ))
+    });
+    let mut rank = vec![0u32; n];
+    for (r, &d) in by_rank.iter().enumerate() {
+        rank[d as usize] = r as u32;
+    }
+
+    // LSH over page sketches and over line sketches.
+    let num_perm = config.num_perm;
+    let bands = config.bands();
+    let mut page_values = vec![EMPTY; n * num_perm];
+    let mut line_values = Vec::new();
+    let mut line_owner = Vec::new();
+    for (doc, print) in prints.into_iter().enumerate() {
+        if !print.sketch.is_empty() {
+            page_values[doc * num_perm..(doc + 1) * num_perm].copy_from_slice(&print.sketch);
+        }
+        for _ in 0..print.segments.len() / SEGMENT_PERM {
+            line_owner.push(doc as u32);
+        }
+        line_values.extend_from_slice(&print.segments);
+    }
+    let identity: Vec<u32> = (0..n as u32).collect();
+    let pages = Sketches {
+        values: &page_values,
+        width: num_perm,
+        owner: &identity,
+    };
+    let lines = Sketches {
+        values: &line_values,
+        width: SEGMENT_PERM,
+        owner: &line_owner,
+    };
+    let all_lines: Vec<u32> = (0..line_owner.len() as u32).collect();
+    let bar = progress_bar(config, (bands.bands + SEGMENT_BANDS.bands) as u64, "lsh");
+    let jobs: Vec<(bool, usize)> = (0..bands.bands)
+        .map(|b| (true, b))
+        .chain((0..SEGMENT_BANDS.bands).map(|b| (false, b)))
+        .collect();
+    let mut candidates: Vec<(u32, u32)> = jobs
+        .par_iter()
+        .flat_map_iter(|&(page, band)| {
+            let pairs = if page {
+                lsh::band_pairs(pages, &active, &rank, bands, band)
+            } else {
+                lsh::band_pairs(lines, &all_lines, &rank, SEGMENT_BANDS, band)
+            };
+            bar.inc(1);
+            pairs
+        })
+        .collect();
+    candidates.par_sort_unstable();
+    candidates.dedup();
+    drop(line_values);
+    bar.finish_and_clear();
+    lap("lsh", &mut timings);
+
+    // Verify candidates exactly on shingle sets, recomputed for the documents involved only.
+    let mut involved: Vec<u32> = candidates.iter().flat_map(|&(a, b)| [a, b]).collect();
+    involved.par_sort_unstable();
+    involved.dedup();
+    let bar = progress_bar(config, (involved.len() + candidates.len()) as u64, "verify");
+    let computed: Vec<(u32, Vec<u64>)> = involved
+        .par_iter()
+        .map(|&d| {
+            let set = fingerprinter.shingle_set(&corpus.text(&corpus.docs[d as usize]));
+            bar.inc(1);
+            (d, set)
+        })
+        .collect();
+    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n];
+    for (d, set) in computed {
+        sets[d as usize] = set;
+    }
+    let thresholds = Thresholds {
+        jaccard: config.threshold,
+        containment: config.containment,
+        min_contained_shingles: config.min_contained_shingles,
+    };
+    let pairs: Vec<VerifiedPair> = candidates
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let similarity = verify::compare(&sets[a as usize], &sets[b as usize]);
+            bar.inc(1);
+            thresholds.is_pair(&similarity).then(|| VerifiedPair {
+                a,
+                b,
+                estimate: jaccard_estimate(
+                    &page_values[a as usize * num_perm..(a as usize + 1) * num_perm],
+                    &page_values[b as usize * num_perm..(b as usize + 1) * num_perm],
+                ),
+                similarity,
+            })
+        })
+        .collect();
+    bar.finish_and_clear();
+    lap("verify", &mut timings);
+
+    // Cluster around representatives.
+    let edges: Vec<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+    let assignments = cluster::cluster(n, &edges, &rank, &thresholds, |a, b| {
+        verify::compare(&sets[a as usize], &sets[b as usize])
+    });
+    let mut next_id = 0u32;
+    for d in 0..n {
+        if outcomes[d].skip.is_none() && assignments[d].representative == d as u32 {
+            next_id += 1;
+            outcomes[d].cluster_id = next_id;
+        }
+    }
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for d in 0..n {
+        if outcomes[d].skip.is_some() {
+            continue;
+        }
+        let a = assignments[d];
+        outcomes[d].assignment = Some(a);
+        outcomes[d].cluster_id = outcomes[a.representative as usize].cluster_id;
+        if a.representative != d as u32 {
+            members[a.representative as usize].push(d as u32);
+        }
+    }
+    let clusters: Vec<ClusterInfo> = members
+        .into_iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(d, members)| ClusterInfo {
+            id: outcomes[d].cluster_id,
+            representative: d as u32,
+            members,
+        })
+        .collect();
+    lap("cluster", &mut timings);
+
+    Ok(Scan {
+        corpus,
+        outcomes,
+        pairs,
+        clusters,
+        bands,
+        candidates: candidates.len(),
+        timings,
+    })
+}
+
+/// What a finished run reports on stderr.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub documents: usize,
+    pub skipped: usize,
+    pub unreadable: usize,
+    pub clusters: usize,
+    pub duplicates: usize,
+    pub contained: usize,
+    pub candidates: usize,
+    pub pairs: usize,
+    pub bytes: u64,
+    pub bands: Bands,
+    pub timings: Vec<StageTime>,
+    pub files: Vec<std::path::PathBuf>,
+}
+
+impl Summary {
+    pub fn total(&self) -> Duration {
+        self.timings.iter().map(|t| t.elapsed).sum()
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.total().as_secs_f64().max(1e-9);
+        writeln!(
+            f,
+            "neardup: {} documents read, {} skipped ({} unreadable); {} clusters, {} duplicates, {} contained",
+            self.documents,
+            self.skipped,
+            self.unreadable,
+            self.clusters,
+            self.duplicates,
+            self.contained
+        )?;
+        writeln!(
+            f,
+            "neardup: {} candidate pairs ({} bands × {} rows), {} verified",
+            self.candidates, self.bands.bands, self.bands.rows, self.pairs
+        )?;
+        let stages: Vec<String> = self
+            .timings
+            .iter()
+            .map(|t| format!("{} {:.2}s", t.name, t.elapsed.as_secs_f64()))
+            .collect();
+        writeln!(
+            f,
+            "neardup: {:.2}s ({}); {:.1} MB/s, {:.0} pages/s",
+            secs,
+            stages.join(", "),
+            self.bytes as f64 / 1e6 / secs,
+            self.documents as f64 / secs
+        )?;
+        for file in &self.files {
+            writeln!(f, "neardup: wrote {}", file.display())?;
+        }
+        Ok(())
+    }
+}
+
+/// Scans, writes the reports and returns the summary.
+pub fn run(config: &Config) -> Result<Summary> {
+    let mut scan = scan(config)?;
+    let start = Instant::now();
+    let options = crate::report::ReportOptions {
+        excel: config.excel,
+        emit_kept: config.emit_kept.clone(),
+    };
+    let written = crate::report::write_all(&scan, &config.out_dir, &options)?;
+    scan.timings.push(StageTime {
+        name: "report",
+        elapsed: start.elapsed(),
+    });
+    Ok(Summary {
+        documents: scan.outcomes.len(),
+        skipped: scan.skipped(),
+        unreadable: scan.unreadable(),
+        clusters: scan.clusters.len(),
+        duplicates: scan.role_count(Role::Duplicate),
+        contained: scan.role_count(Role::Contained),
+        candidates: scan.candidates,
+        pairs: scan.pairs.len(),
+        bytes: scan.corpus.total_bytes(),
+        bands: scan.bands,
+        timings: scan.timings,
+        files: written.files,
+    })
+}

@@ -1,0 +1,158 @@
+//! CSV output, the one module that uses the csv crate.
+//!
+//! Plain mode writes RFC 4180 CSV with `\n` line ends for programs. Excel mode (`--excel`) writes
+//! a UTF-8 byte order mark and `\r\n`, which Excel and WPS on Chinese Windows need to read UTF-8.
+//! In both modes, free-text cells are cleaned: control characters become spaces, a cell that would
+//! start a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'`, and long text is
+//! cut. In Excel mode every text cell is treated that way, ids included.
+
+use crate::error::{Error, Result};
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Longest cell Excel accepts is 32,767 characters; free text is cut well below.
+pub const MAX_TEXT_CHARS: usize = 1000;
+
+/// Writes one CSV file.
+pub struct CsvSink {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+    excel: bool,
+}
+
+impl CsvSink {
+    pub fn create(path: &Path, excel: bool, header: &[&str]) -> Result<CsvSink> {
+        let file = File::create(path).map_err(|source| Error::Write {
+            path: path.into(),
+            source,
+        })?;
+        let mut out = BufWriter::new(file);
+        if excel {
+            out.write_all(b"\xEF\xBB\xBF")
+                .map_err(|source| Error::Write {
+                    path: path.into(),
+                    source,
+                })?;
+        }
+        let writer = csv::WriterBuilder::new()
+            .terminator(if excel {
+                csv::Terminator::CRLF
+            } else {
+                csv::Terminator::Any(b'\n')
+            })
+            .from_writer(out);
+        let mut sink = CsvSink {
+            path: path.into(),
+            writer,
+            excel,
+        };
+        sink.write_raw(header.iter().copied())?;
+        Ok(sink)
+    }
+
+    fn write_raw<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let path = &self.path;
+        self.writer
+            .write_record(cells)
+            .map_err(|source| Error::Csv {
+                path: path.clone(),
+                source,
+            })
+    }
+
+    /// Writes a row of cells.
+    pub fn row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+        let excel = self.excel;
+        let cleaned: Vec<Cow<'_, str>> = cells.iter().map(|c| c.render(excel)).collect();
+        self.write_raw(cleaned.iter().map(|c| c.as_ref()))
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        let path = self.path.clone();
+        self.writer
+            .flush()
+            .map_err(|source| Error::Write { path, source })
+    }
+}
+
+/// One cell and how it is cleaned.
+pub enum Cell<'a> {
+    /// An identifier or path: written as is, cleaned in Excel mode.
+    Id(&'a str),
+    /// Free text (excerpts, reasons, urls): always cleaned and cut.
+    Text(&'a str),
+    /// A number or a fixed word.
+    Plain(String),
+}
+
+impl Cell<'_> {
+    fn render(&self, excel: bool) -> Cow<'_, str> {
+        match self {
+            Cell::Id(s) if excel => clean(s, usize::MAX),
+            Cell::Id(s) => Cow::Borrowed(s),
+            Cell::Text(s) => clean(s, MAX_TEXT_CHARS),
+            Cell::Plain(s) => Cow::Borrowed(s.as_str()),
+        }
+    }
+}
+
+/// Cleans free text for a spreadsheet (see the module docs).
+pub fn clean(s: &str, max_chars: usize) -> Cow<'_, str> {
+    let risky_start = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let has_control = s.chars().any(|c| c.is_control() && c != '\n');
+    let too_long = s.len() > max_chars && s.chars().count() > max_chars;
+    if !risky_start && !has_control && !too_long {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len().min(max_chars * 4) + 1);
+    if risky_start {
+        out.push('\'');
+    }
+    for (i, c) in s.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() && c != '\n' { ' ' } else { c });
+    }
+    Cow::Owned(out)
+}
+
+/// A fraction as written in reports: four decimals.
+pub fn fraction(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralizes_formulas_and_controls() {
+        assert_eq!(clean("=HYPERLINK(\"x\")", 100), "'=HYPERLINK(\"x\")");
+        assert_eq!(clean("-1+2", 100), "'-1+2");
+        assert_eq!(clean("@SUM(A1)", 100), "'@SUM(A1)");
+        assert_eq!(clean("a\u{7}b\rc\nd", 100), "a b c\nd");
+        assert_eq!(clean("工会工作", 2), "工会…");
+        assert!(matches!(clean("普通文本", 100), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn excel_mode_has_bom_and_crlf_and_quotes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut sink = CsvSink::create(&path, true, &["id", "text"]).unwrap();
+        sink.row(&[Cell::Id("-id"), Cell::Text("他说：\"好\",\n然后")])
+            .unwrap();
+        sink.finish().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBFid,text\r\n"));
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert_eq!(text, "id,text\r\n'-id,\"他说：\"\"好\"\",\n然后\"\r\n");
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[1], "他说：\"好\",\n然后");
+    }
+}
