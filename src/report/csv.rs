@@ -106,7 +106,7 @@ pub fn clean(s: &str, max_chars: usize) -> Cow<'_, str> {
     if !risky_start && !has_control && !too_long {
         return Cow::Borrowed(s);
     }
-    let mut out = String::with_capacity(s.len().min(max_chars * 4) + 1);
+    let mut out = String::with_capacity(s.len().min(max_chars.saturating_mul(4)) + 1);
     if risky_start {
         out.push('\'');
     }
