@@ -1,0 +1,5 @@
+//! Integration tests: the `neardup` binary on fixture directories built from the real seed pages.
+
+mod util;
+
+mod scan;
