@@ -90,7 +90,7 @@ pub fn plan(seed: u64, pages: usize) -> Corpus {
         let site = rng.random_range(0..n_sites as u32);
         let pick = |rng: &mut ChaCha8Rng, pool: &[(u32, u32)]| {
             // A few popular articles are copied far more often than the rest.
-            if rng.random_bool(0.3) {
+            if rng.random_bool(0.15) {
                 pool[rng.random_range(0..pool.len().div_ceil(100))]
             } else {
                 pool[rng.random_range(0..pool.len())]
@@ -138,7 +138,7 @@ pub fn plan(seed: u64, pages: usize) -> Corpus {
                 let (a, orig_site) = pick(&mut rng, &pool);
                 let site = if rng.random_bool(0.25) {
                     orig_site
-                } else if kind == PageKind::Plain && !traditional.is_empty() && rng.random_bool(0.3)
+                } else if kind == PageKind::Plain && !traditional.is_empty() && rng.random_bool(0.2)
                 {
                     *traditional.choose(&mut rng).unwrap()
                 } else {
