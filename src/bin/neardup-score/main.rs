@@ -294,7 +294,7 @@ impl Table {
     }
 }
 
-fn get<'a>(row: &'a csv::StringRecord, col: Option<usize>) -> &'a str {
+fn get(row: &csv::StringRecord, col: Option<usize>) -> &str {
     col.and_then(|c| row.get(c)).unwrap_or("").trim()
 }
 
