@@ -48,11 +48,11 @@ pub struct ScanArgs {
     pub num_perm: usize,
 
     /// Jaccard similarity at or above which two pages are near-duplicates.
-    #[arg(long, default_value_t = 0.7, value_name = "T")]
+    #[arg(long, default_value_t = 0.5, value_name = "T")]
     pub threshold: f64,
 
     /// Share of a page's shingles found in a longer page at or above which it is contained.
-    #[arg(long, default_value_t = 0.8, value_name = "C")]
+    #[arg(long, default_value_t = 0.6, value_name = "C")]
     pub containment: f64,
 
     /// A page counts as contained in another only with at least this many shingles.

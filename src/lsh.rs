@@ -5,16 +5,38 @@
 //! `(a, b)` with `a < b`, sorted and unique.
 //!
 //! Each sketch is cut into `bands` bands of `rows` values; sketches whose band hashes to the same
-//! 64-bit key share a bucket. Buckets of up to [`FULL_BUCKET`] sketches yield all their pairs;
-//! larger ones (exact copies in bulk, or boilerplate paragraphs) yield a star around their
-//! best-ranked member plus a chain, so the cost stays linear while every member stays connected to
-//! the member most likely to be its representative. Cost: `bands` hashes per sketch and a sort of
-//! `(key, sketch)` pairs per band.
+//! 64-bit key share a bucket. Small buckets yield all their pairs; what larger ones yield depends
+//! on the [`BucketPolicy`]: for pages (bulk copies) a star around the best-ranked member plus a
+//! chain, so the cost stays linear while every member stays connected to the member most likely
+//! to be its representative; for lines (boilerplate) nothing. Cost: `bands` hashes per sketch and a sort of
+//! `(key, sketch)` pairs per band, plus the pairs of each bucket.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// Buckets up to this size produce all pairs; larger ones a star and a chain.
-pub const FULL_BUCKET: usize = 48;
+/// What a bucket yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketPolicy {
+    /// Buckets up to this size yield all their pairs.
+    pub all_pairs_up_to: usize,
+    /// Larger buckets yield a star and a chain (`true`), or nothing (`false`: a line found on so
+    /// many pages is boilerplate and says nothing about which pages copy which).
+    pub star_beyond: bool,
+}
+
+impl BucketPolicy {
+    /// Whole pages: bulk copies of one page form large buckets, and their members are
+    /// near-duplicates of each other, so a star around the best-ranked page keeps them connected.
+    pub const PAGES: BucketPolicy = BucketPolicy {
+        all_pairs_up_to: 64,
+        star_beyond: true,
+    };
+    /// Lines: every pair of pages sharing a line is a candidate for containment, up to lines found
+    /// on 300 pages; a line on more pages is chrome or a stock phrase.
+    pub const LINES: BucketPolicy = BucketPolicy {
+        all_pairs_up_to: 300,
+        star_beyond: false,
+    };
+}
 
 /// A banding of a sketch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +116,7 @@ pub fn band_pairs(
     rank: &[u32],
     bands: Bands,
     band: usize,
+    policy: BucketPolicy,
 ) -> Vec<(u32, u32)> {
     let width = sketches.width;
     let mut scratch = Vec::with_capacity(bands.rows * 4);
@@ -116,25 +139,25 @@ pub fn band_pairs(
         while end < keyed.len() && keyed[end].0 == key {
             end += 1;
         }
-        bucket_pairs(&keyed[start..end], &mut pairs);
+        bucket_pairs(&keyed[start..end], policy, &mut pairs);
         start = end;
     }
     pairs
 }
 
-fn bucket_pairs(bucket: &[(u64, u32, u32)], pairs: &mut Vec<(u32, u32)>) {
+fn bucket_pairs(bucket: &[(u64, u32, u32)], policy: BucketPolicy, pairs: &mut Vec<(u32, u32)>) {
     let mut push = |a: u32, b: u32| {
         if a != b {
             pairs.push((a.min(b), a.max(b)));
         }
     };
-    if bucket.len() <= FULL_BUCKET {
+    if bucket.len() <= policy.all_pairs_up_to {
         for i in 0..bucket.len() {
             for j in i + 1..bucket.len() {
                 push(bucket[i].2, bucket[j].2);
             }
         }
-    } else {
+    } else if policy.star_beyond {
         let center = bucket[0].2;
         for w in bucket.windows(2) {
             push(center, w[1].2);
@@ -150,9 +173,10 @@ pub fn candidates(
     include: &[u32],
     rank: &[u32],
     bands: Bands,
+    policy: BucketPolicy,
 ) -> Vec<(u32, u32)> {
     let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
-        .flat_map(|b| band_pairs(sketches, include, rank, bands, b))
+        .flat_map(|b| band_pairs(sketches, include, rank, bands, b, policy))
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
@@ -215,7 +239,7 @@ mod tests {
             width: 64,
             owner: &owner,
         };
-        let got = candidates(sk, &owner, &rank, bands);
+        let got = candidates(sk, &owner, &rank, bands, BucketPolicy::PAGES);
         let mut expected = Vec::new();
         for a in 0..n {
             for b in a + 1..n {
@@ -245,7 +269,8 @@ mod tests {
             width: 4,
             owner: &owner,
         };
-        let pairs = candidates(sk, &owner, &rank, Bands { bands: 1, rows: 4 });
+        let one_band = Bands { bands: 1, rows: 4 };
+        let pairs = candidates(sk, &owner, &rank, one_band, BucketPolicy::PAGES);
         assert!(pairs.len() < 2 * n as usize);
         for d in (0..n).filter(|&d| d != 150) {
             assert!(

@@ -8,7 +8,7 @@ use crate::cluster::{self, Assignment, Role};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Corpus};
-use crate::lsh::{self, Bands, Sketches};
+use crate::lsh::{self, Bands, BucketPolicy, Sketches};
 use crate::normalize::{self, Normalized};
 use crate::shingle;
 use crate::signature::{MinHasher, jaccard_estimate, minhash::EMPTY};
@@ -375,9 +375,16 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         .par_iter()
         .flat_map_iter(|&(page, band)| {
             let pairs = if page {
-                lsh::band_pairs(pages, &active, &rank, bands, band)
+                lsh::band_pairs(pages, &active, &rank, bands, band, BucketPolicy::PAGES)
             } else {
-                lsh::band_pairs(lines, &all_lines, &rank, SEGMENT_BANDS, band)
+                lsh::band_pairs(
+                    lines,
+                    &all_lines,
+                    &rank,
+                    SEGMENT_BANDS,
+                    band,
+                    BucketPolicy::LINES,
+                )
             };
             bar.inc(1);
             pairs

