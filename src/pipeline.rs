@@ -163,17 +163,20 @@ impl Fingerprinter {
         }
     }
 
-    /// Normalizes, tokenizes and shingles `raw` into the workspace.
+    /// Normalizes, tokenizes and shingles `raw` into the workspace (shingles in text order).
     fn shingle(&self, raw: &str, ws: &mut Workspace) {
         normalize::normalize_document(raw, &mut ws.norm);
         self.tokenizer.token_ends(&ws.norm.text, &mut ws.ends);
-        shingle::shingles(&ws.norm.text, &ws.ends, self.ngram, &mut ws.shingles);
+        let n = ws.ends.len();
+        shingle::shingles_in(&ws.norm.text, &ws.ends, 0, n, self.ngram, &mut ws.shingles);
     }
 
-    /// The shingle set of a document (used again by verification).
+    /// The sorted, deduplicated shingle set of a document, for exact verification.
     pub fn shingle_set(&self, raw: &str) -> Vec<u64> {
         let mut ws = Workspace::new();
         self.shingle(raw, &mut ws);
+        ws.shingles.sort_unstable();
+        ws.shingles.dedup();
         ws.shingles
     }
 

@@ -1,7 +1,8 @@
 //! Shingle: tokens → the set of hashed k-token shingles.
 //!
-//! Input: normalized text and its token end offsets ([`crate::tokenize`]). Output: the sorted,
-//! deduplicated xxh3 hashes (seeded) of every run of `k` consecutive tokens. Tokens are contiguous,
+//! Input: normalized text and its token end offsets ([`crate::tokenize`]). Output: the xxh3 hashes
+//! (seeded) of every run of `k` consecutive tokens, as a sequence (for sketches) or as a sorted,
+//! deduplicated set (for exact verification). Tokens are contiguous,
 //! so a shingle is one byte slice of the text and hashing it allocates nothing.
 //!
 //! Invariant: a non-empty text always has at least one shingle. A text of fewer than `k` tokens
@@ -14,7 +15,8 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// Seed of the shingle hash; changing it changes every fingerprint.
 pub const SHINGLE_SEED: u64 = 0x6e65_6172_6475_7031;
 
-/// Writes the sorted, deduplicated shingle hashes of the tokens `ends[first..last]` of `text`.
+/// Writes the shingle hashes of the tokens `ends[first..last]` of `text`, in text order, repeats
+/// included: all a MinHash sketch needs. [`shingle_set`] sorts and deduplicates them.
 ///
 /// `ends` are token end offsets in `text`; the first token of the range starts at the end of token
 /// `first - 1` (or at 0).
@@ -45,13 +47,13 @@ pub fn shingles_in(
         let slice = &bytes[start_of(i)..ends[i + k - 1] as usize];
         out.push(xxh3_64_with_seed(slice, SHINGLE_SEED));
     }
-    out.sort_unstable();
-    out.dedup();
 }
 
-/// Shingles of a whole text.
-pub fn shingles(text: &str, ends: &[u32], k: usize, out: &mut Vec<u64>) {
+/// The shingle set of a whole text: sorted and deduplicated, as verification needs it.
+pub fn shingle_set(text: &str, ends: &[u32], k: usize, out: &mut Vec<u64>) {
     shingles_in(text, ends, 0, ends.len(), k, out);
+    out.sort_unstable();
+    out.dedup();
 }
 
 /// The token index range `[first, last)` of tokens lying wholly inside bytes `[start, end)`.
@@ -77,7 +79,7 @@ mod tests {
         let mut ends = Vec::new();
         CharTokenizer.token_ends(text, &mut ends);
         let mut out = Vec::new();
-        shingles(text, &ends, k, &mut out);
+        shingle_set(text, &ends, k, &mut out);
         out
     }
 

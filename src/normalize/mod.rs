@@ -177,6 +177,10 @@ fn fold_into(line: &str, chars: &mut Vec<char>, out: &mut String) {
             // Kept verbatim, so that placeholders of adjacent lines (`##`) survive a second pass.
             out.push(PLACEHOLDER);
             last_placeholder = true;
+        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            // Common CJK ideographs, most of the text: letters, no case.
+            out.push(c);
+            last_placeholder = false;
         } else if c.is_alphanumeric() {
             push_lower(c, out);
             last_placeholder = false;

@@ -55,19 +55,26 @@ static CONVERTER: LazyLock<Converter> =
     LazyLock::new(|| Converter::new(vec![&*TW_TO_TRAD, &*TRAD_TO_SIMP]));
 
 /// Characters that occur only in traditional text: they have a simplified form and are not
-/// themselves a simplified character.
-static TRADITIONAL_ONLY: LazyLock<HashSet<char>> = LazyLock::new(|| {
-    let simplified: HashSet<char> = Dictionary::STCharacters
-        .iter()
-        .filter_map(|(s, _)| single_char(s))
-        .collect();
-    Dictionary::TSCharacters
+/// themselves a simplified character. A bitset over the Basic Multilingual Plane.
+static TRADITIONAL_ONLY: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let simplified: HashSet<char> =
+        Dictionary::STCharacters.iter().filter_map(|(s, _)| single_char(s)).collect();
+    let mut bits = vec![0u64; 0x10000 / 64];
+    for c in Dictionary::TSCharacters
         .iter()
         .filter(|(t, s)| t != s)
         .filter_map(|(t, _)| single_char(t))
-        .filter(|c| !simplified.contains(c))
-        .collect()
+        .filter(|c| !simplified.contains(c) && (*c as u32) < 0x10000)
+    {
+        bits[c as usize / 64] |= 1 << (c as usize % 64);
+    }
+    bits
 });
+
+fn traditional_only(c: char) -> bool {
+    let i = c as usize;
+    i < 0x10000 && TRADITIONAL_ONLY[i / 64] & (1 << (i % 64)) != 0
+}
 
 fn single_char(s: &str) -> Option<char> {
     let mut chars = s.chars();
@@ -90,7 +97,7 @@ pub fn is_traditional(text: &str) -> bool {
     for c in text.chars() {
         if c >= '\u{3400}' {
             han += 1;
-            if TRADITIONAL_ONLY.contains(&c) {
+            if traditional_only(c) {
                 trad += 1;
             }
         }
