@@ -424,9 +424,9 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let pairs: Vec<VerifiedPair> = candidates
         .par_iter()
         .filter_map(|&(a, b)| {
-            let similarity = verify::compare(&sets[a as usize], &sets[b as usize]);
+            let verified = verify::compare_pair(&sets[a as usize], &sets[b as usize], &thresholds);
             bar.inc(1);
-            thresholds.is_pair(&similarity).then(|| VerifiedPair {
+            verified.map(|similarity| VerifiedPair {
                 a,
                 b,
                 estimate: jaccard_estimate(

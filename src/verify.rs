@@ -52,20 +52,56 @@ impl Similarity {
 
 /// Compares two sorted, deduplicated sets.
 pub fn compare(a: &[u64], b: &[u64]) -> Similarity {
-    // Branch-free merge: the order of two random hashes is a coin toss, which a branch predictor
-    // cannot learn; advancing by comparison results keeps the loop free of mispredictions.
-    let (mut i, mut j, mut inter) = (0, 0, 0u32);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        inter += (x == y) as u32;
-        i += (x <= y) as usize;
-        j += (y <= x) as usize;
-    }
     Similarity {
-        intersection: inter,
+        intersection: intersect(a, b) as u32,
         len_a: a.len() as u32,
         len_b: b.len() as u32,
     }
+}
+
+/// Compares two sets if they can form a pair under `thresholds`; `None` when they cannot (the
+/// merge stops as soon as that is certain).
+pub fn compare_pair(a: &[u64], b: &[u64], thresholds: &Thresholds) -> Option<Similarity> {
+    let needed = thresholds.min_intersection(a.len() as u32, b.len() as u32)?;
+    let intersection = intersect_at_least(a, b, needed as usize)? as u32;
+    let sim = Similarity {
+        intersection,
+        len_a: a.len() as u32,
+        len_b: b.len() as u32,
+    };
+    thresholds.is_pair(&sim).then_some(sim)
+}
+
+/// Size of the intersection of two strictly increasing slices.
+pub fn intersect(a: &[u64], b: &[u64]) -> usize {
+    intersect_at_least(a, b, 0).unwrap_or(0)
+}
+
+/// The size of the intersection if it is at least `needed`; `None` as soon as the rest of the
+/// shorter side can no longer lift it that high. Most candidate pairs fail, and stop early.
+///
+/// Branch-free merge: the order of two random hashes is a coin toss that a branch predictor
+/// cannot learn, so the loop advances by comparison results instead of branching on them.
+pub fn intersect_at_least(a: &[u64], b: &[u64], needed: usize) -> Option<usize> {
+    const STRIDE: usize = 128;
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        let steps = STRIDE.min(a.len() - i + b.len() - j);
+        for _ in 0..steps {
+            if i >= a.len() || j >= b.len() {
+                break;
+            }
+            let (x, y) = (a[i], b[j]);
+            inter += (x == y) as usize;
+            i += (x <= y) as usize;
+            j += (y <= x) as usize;
+        }
+        let left = (a.len() - i.min(a.len())).min(b.len() - j.min(b.len()));
+        if inter + left < needed {
+            return None;
+        }
+    }
+    (inter >= needed).then_some(inter)
 }
 
 /// When two documents are near-duplicates.
@@ -100,6 +136,25 @@ impl Thresholds {
         }
     }
 
+    /// The smallest intersection with which sets of these sizes could be a pair (a lower bound:
+    /// [`Self::is_pair`] decides); `None` if no intersection could make them one.
+    pub fn min_intersection(&self, len_a: u32, len_b: u32) -> Option<u32> {
+        let bound = |x: f64| (x - 1e-9).ceil().max(0.0) as u32;
+        let (la, lb) = (len_a as f64, len_b as f64);
+        let mut needed = u32::MAX;
+        // J >= t  <=>  I >= t (|A| + |B|) / (1 + t); I can be at most min(|A|, |B|).
+        let jaccard = bound(self.jaccard * (la + lb) / (1.0 + self.jaccard));
+        if jaccard <= len_a.min(len_b) {
+            needed = needed.min(jaccard);
+        }
+        for len in [len_a, len_b] {
+            if len >= self.min_contained_shingles {
+                needed = needed.min(bound(self.containment * len as f64));
+            }
+        }
+        (needed != u32::MAX).then_some(needed)
+    }
+
     /// Whether a pair is reported: near-duplicates, or either one contained in the other.
     pub fn is_pair(&self, sim: &Similarity) -> bool {
         self.member_match(sim).is_some() || self.member_match(&sim.swapped()).is_some()
@@ -127,6 +182,72 @@ mod tests {
         assert_eq!(s.a_in_b(), 0.5);
         assert_eq!(s.b_in_a(), 0.25);
         assert_eq!(compare(&[], &[]).jaccard(), 0.0);
+    }
+
+    #[test]
+    fn block_intersection_equals_a_plain_reference() {
+        let mut seed = 9u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        for _ in 0..300 {
+            let (na, nb, range) = (next(60) as usize, next(60) as usize, 20 + next(200));
+            let mut a: Vec<u64> = (0..na).map(|_| next(range)).collect();
+            let mut b: Vec<u64> = (0..nb).map(|_| next(range)).collect();
+            for v in [&mut a, &mut b] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            let plain = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            assert_eq!(intersect(&a, &b), plain, "{a:?} {b:?}");
+            assert_eq!(intersect(&b, &a), plain);
+            for needed in [0, plain / 2, plain, plain + 1, plain + 7] {
+                let expect = (plain >= needed).then_some(plain);
+                assert_eq!(
+                    intersect_at_least(&a, &b, needed),
+                    expect,
+                    "needed {needed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn early_exit_decides_like_the_full_comparison() {
+        let t = Thresholds {
+            jaccard: 0.5,
+            containment: 0.6,
+            min_contained_shingles: 10,
+        };
+        let mut seed = 3u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let mut pairs = 0;
+        for _ in 0..2000 {
+            let (na, nb, range) = (
+                1 + next(400) as usize,
+                1 + next(400) as usize,
+                50 + next(800),
+            );
+            let mut a: Vec<u64> = (0..na).map(|_| next(range)).collect();
+            let mut b: Vec<u64> = (0..nb).map(|_| next(range)).collect();
+            for v in [&mut a, &mut b] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            let full = compare(&a, &b);
+            let expected = t.is_pair(&full).then_some(full);
+            pairs += expected.is_some() as usize;
+            assert_eq!(compare_pair(&a, &b, &t), expected, "{full:?}");
+        }
+        assert!(pairs > 100, "the random sets include pairs: {pairs}");
     }
 
     #[test]

@@ -57,8 +57,10 @@ static CONVERTER: LazyLock<Converter> =
 /// Characters that occur only in traditional text: they have a simplified form and are not
 /// themselves a simplified character. A bitset over the Basic Multilingual Plane.
 static TRADITIONAL_ONLY: LazyLock<Vec<u64>> = LazyLock::new(|| {
-    let simplified: HashSet<char> =
-        Dictionary::STCharacters.iter().filter_map(|(s, _)| single_char(s)).collect();
+    let simplified: HashSet<char> = Dictionary::STCharacters
+        .iter()
+        .filter_map(|(s, _)| single_char(s))
+        .collect();
     let mut bits = vec![0u64; 0x10000 / 64];
     for c in Dictionary::TSCharacters
         .iter()
