@@ -928,6 +928,18 @@ fn bench_scan_and_report(c: &mut Criterion) {
 
     let scan = pipeline::scan(&scan_config(&disk.txt_dir, 1)).expect("scan succeeds");
     assert_planted_clustered(&scan, f);
+    let stages: Vec<String> = scan
+        .timings
+        .iter()
+        .map(|t| format!("{} {:.1} ms", t.name, t.elapsed.as_secs_f64() * 1e3))
+        .collect();
+    eprintln!(
+        "scan (1 thread): {} candidates, {} verified pairs, {} clusters; {}",
+        scan.candidates,
+        scan.pairs.len(),
+        scan.clusters.len(),
+        stages.join(", ")
+    );
     let out = tempfile::tempdir().expect("temporary directory");
     let options = ReportOptions::default();
     let mut g = group(c, "report");
