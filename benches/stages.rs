@@ -25,7 +25,7 @@ use criterion::{
 };
 use neardup::cluster;
 use neardup::ingest::{Corpus, IngestOptions, MmapChoice};
-use neardup::lsh::{self, Bands, Sketches};
+use neardup::lsh::{self, Bands, BucketPolicy, Sketches};
 use neardup::normalize::{self, Normalized, PLACEHOLDER};
 use neardup::report::{self, ReportOptions};
 use neardup::shingle;
@@ -304,7 +304,7 @@ fn fingerprint(pages: &[String]) -> Prints {
         let mut ends = Vec::new();
         CharTokenizer.token_ends(&out.text, &mut ends);
         let mut set = Vec::new();
-        shingle::shingles(&out.text, &ends, K_CHAR, &mut set);
+        shingle::shingle_set(&out.text, &ends, K_CHAR, &mut set);
         prints.norm_bytes += out.text.len() as u64;
         prints.norm.push(out.text.clone());
         prints.ends.push(ends);
@@ -314,8 +314,8 @@ fn fingerprint(pages: &[String]) -> Prints {
 }
 
 /// Intersection size computed the plain way, as the reference for `verify::compare`.
-fn reference_intersection(a: &[u64], b: &[u64]) -> u32 {
-    let a: HashSet<u64> = a.iter().copied().collect();
+fn reference_intersection<T: Copy + Eq + std::hash::Hash>(a: &[T], b: &[T]) -> u32 {
+    let a: HashSet<T> = a.iter().copied().collect();
     b.iter().filter(|h| a.contains(h)).count() as u32
 }
 
@@ -659,7 +659,7 @@ fn bench_shingle(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 for (text, ends) in texts.iter().zip(all_ends) {
-                    shingle::shingles(text, ends, k, &mut out);
+                    shingle::shingle_set(text, ends, k, &mut out);
                     // Sorted, unique, at most one per window; template text repeats little.
                     let windows = ends.len() + 1 - k;
                     assert!(out.len() <= windows && out.len() * 10 >= windows * 8);
@@ -742,7 +742,7 @@ fn bench_lsh(c: &mut Criterion) {
         format!("band_pairs-1-of-{}x{}", bands.bands, bands.rows),
         |b| {
             b.iter(|| {
-                let pairs = lsh::band_pairs(sketches, &owner, &rank, bands, 0);
+                let pairs = lsh::band_pairs(sketches, &owner, &rank, bands, 0, BucketPolicy::PAGES);
                 // Exact copies have equal sketches: they share every band.
                 assert!(exact.iter().all(|p| pairs.contains(p)));
                 pairs
@@ -771,7 +771,7 @@ fn bench_lsh(c: &mut Criterion) {
     assert!(recall > 0.95, "planted recall {recall}");
     g.bench_function(format!("candidates-{}x{}", bands.bands, bands.rows), |b| {
         b.iter(|| {
-            let pairs = lsh::candidates(sketches, &owner, &rank, bands);
+            let pairs = lsh::candidates(sketches, &owner, &rank, bands, BucketPolicy::PAGES);
             for (p, &expected) in planted.iter().zip(&found) {
                 assert_eq!(
                     pairs.binary_search(p).is_ok(),
@@ -789,7 +789,12 @@ fn bench_lsh(c: &mut Criterion) {
 
 fn bench_verify(c: &mut Criterion) {
     let f = fixture();
-    let sets = &f.prints.shingles;
+    let sets: Vec<Vec<u32>> = f
+        .prints
+        .shingles
+        .iter()
+        .map(|s| shingle::fingerprint_set(s))
+        .collect();
     let norm = &f.prints.norm;
     // The planted pairs and as many unrelated neighbours.
     let mut pairs: Vec<(usize, usize)> = f.pages.planted.iter().map(|&(a, b, _)| (a, b)).collect();
@@ -833,6 +838,7 @@ fn bench_cluster(c: &mut Criterion) {
     let sets = &f.sketch_prints.shingles;
     let n = sets.len();
     let values = sketch_all(sets);
+    let sets: Vec<Vec<u32>> = sets.iter().map(|s| shingle::fingerprint_set(s)).collect();
     let owner: Vec<u32> = (0..n as u32).collect();
     let rank = rank_by_length(&f.sketch_prints.norm);
     let sketches = Sketches {
@@ -841,7 +847,13 @@ fn bench_cluster(c: &mut Criterion) {
         owner: &owner,
     };
     let t = thresholds();
-    let candidates = lsh::candidates(sketches, &owner, &rank, Bands::optimal(THRESHOLD, NUM_PERM));
+    let candidates = lsh::candidates(
+        sketches,
+        &owner,
+        &rank,
+        Bands::optimal(THRESHOLD, NUM_PERM),
+        BucketPolicy::PAGES,
+    );
     let edges: Vec<(u32, u32)> = candidates
         .into_iter()
         .filter(|&(a, b)| t.is_pair(&verify::compare(&sets[a as usize], &sets[b as usize])))

@@ -253,7 +253,7 @@ mod tests {
     }
 
     /// The plain reference: every document, in rank order, against every representative so far.
-    fn greedy_reference(sets: &[Vec<u64>], rank: &[u32], t: &Thresholds) -> Vec<(u32, Role)> {
+    fn greedy_reference(sets: &[Vec<u32>], rank: &[u32], t: &Thresholds) -> Vec<(u32, Role)> {
         let n = sets.len();
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_by_key(|&d| (rank[d as usize], d));
@@ -309,15 +309,15 @@ mod tests {
         };
         let mut seed = 42;
         // Families of sets: an original, edited copies, truncated copies and collections.
-        let mut sets: Vec<Vec<u64>> = Vec::new();
+        let mut sets: Vec<Vec<u32>> = Vec::new();
         for _family in 0..12 {
-            let original: Vec<u64> = (0..60).map(|_| rng(&mut seed)).collect();
+            let original: Vec<u32> = (0..60).map(|_| rng(&mut seed) as u32).collect();
             sets.push(original.clone());
             for _ in 0..(rng(&mut seed) % 5) {
                 let mut copy = original.clone();
                 let edits = (rng(&mut seed) % 30) as usize;
                 for v in copy.iter_mut().take(edits) {
-                    *v = rng(&mut seed);
+                    *v = rng(&mut seed) as u32;
                 }
                 let keep = 20 + (rng(&mut seed) % 41) as usize;
                 copy.truncate(keep);
@@ -368,9 +368,9 @@ mod tests {
     #[test]
     fn no_chaining_through_a_middle_page() {
         // A ~ B and B ~ C, but A and C are not alike: C must not join A through B.
-        let a: Vec<u64> = (0..100).collect();
-        let b: Vec<u64> = (20..120).collect();
-        let c: Vec<u64> = (40..140).collect();
+        let a: Vec<u32> = (0..100).collect();
+        let b: Vec<u32> = (20..120).collect();
+        let c: Vec<u32> = (40..140).collect();
         let sets = [a, b, c];
         let t = Thresholds {
             jaccard: 0.6,

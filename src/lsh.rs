@@ -8,7 +8,7 @@
 //! 64-bit key share a bucket. Small buckets yield all their pairs; what larger ones yield depends
 //! on the [`BucketPolicy`]: for pages (bulk copies) a star around the best-ranked member plus a
 //! chain, so the cost stays linear while every member stays connected to the member most likely
-//! to be its representative; for lines (boilerplate) nothing. Cost: `bands` hashes per sketch and a sort of
+//! to be its representative. Each band's pairs are sorted and deduplicated before they are merged. Cost: `bands` hashes per sketch and a sort of
 //! `(key, sketch)` pairs per band, plus the pairs of each bucket.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -142,6 +142,9 @@ pub fn band_pairs(
         bucket_pairs(&keyed[start..end], policy, &mut pairs);
         start = end;
     }
+    // A page owns several line sketches: pairs repeat within a band.
+    pairs.sort_unstable();
+    pairs.dedup();
     pairs
 }
 

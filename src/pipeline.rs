@@ -171,13 +171,11 @@ impl Fingerprinter {
         shingle::shingles_in(&ws.norm.text, &ws.ends, 0, n, self.ngram, &mut ws.shingles);
     }
 
-    /// The sorted, deduplicated shingle set of a document, for exact verification.
-    pub fn shingle_set(&self, raw: &str) -> Vec<u64> {
+    /// The sorted, deduplicated shingle fingerprints of a document, for exact verification.
+    pub fn shingle_set(&self, raw: &str) -> Vec<u32> {
         let mut ws = Workspace::new();
         self.shingle(raw, &mut ws);
-        ws.shingles.sort_unstable();
-        ws.shingles.dedup();
-        ws.shingles
+        shingle::fingerprint_set(&ws.shingles)
     }
 
     fn print(&self, raw: &str, ws: &mut Workspace) -> Print {
@@ -404,7 +402,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     involved.par_sort_unstable();
     involved.dedup();
     let bar = progress_bar(config, (involved.len() + candidates.len()) as u64, "verify");
-    let computed: Vec<(u32, Vec<u64>)> = involved
+    let computed: Vec<(u32, Vec<u32>)> = involved
         .par_iter()
         .map(|&d| {
             let set = fingerprinter.shingle_set(&corpus.text(&corpus.docs[d as usize]));
@@ -412,7 +410,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             (d, set)
         })
         .collect();
-    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n];
+    let mut sets: Vec<Vec<u32>> = vec![Vec::new(); n];
     for (d, set) in computed {
         sets[d as usize] = set;
     }

@@ -49,11 +49,19 @@ pub fn shingles_in(
     }
 }
 
-/// The shingle set of a whole text: sorted and deduplicated, as verification needs it.
+/// The shingle set of a whole text: sorted and deduplicated 64-bit hashes.
 pub fn shingle_set(text: &str, ends: &[u32], k: usize, out: &mut Vec<u64>) {
     shingles_in(text, ends, 0, ends.len(), k, out);
     out.sort_unstable();
     out.dedup();
+}
+
+/// The set verification compares: the high 32 bits of each shingle hash, sorted and deduplicated.
+pub fn fingerprint_set(hashes: &[u64]) -> Vec<u32> {
+    let mut set: Vec<u32> = hashes.iter().map(|&h| (h >> 32) as u32).collect();
+    set.sort_unstable();
+    set.dedup();
+    set
 }
 
 /// The token index range `[first, last)` of tokens lying wholly inside bytes `[start, end)`.
