@@ -108,26 +108,35 @@ pub struct Sketches<'a> {
     pub owner: &'a [u32],
 }
 
-/// Candidate pairs of one band. `include` lists the sketches to bucket; `rank[doc]` orders
-/// documents (lower is better). Pairs within one document are dropped.
-pub fn band_pairs(
+/// A colliding pair of sketches: documents `a < b` and the sketch of each that collided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SketchPair {
+    pub a: u32,
+    pub b: u32,
+    pub sketch_a: u32,
+    pub sketch_b: u32,
+}
+
+/// Colliding sketch pairs of one band, sorted and unique. `include` lists the sketches to bucket;
+/// `rank[doc]` orders documents (lower is better). Pairs within one document are dropped.
+pub fn band_sketch_pairs(
     sketches: Sketches<'_>,
     include: &[u32],
     rank: &[u32],
     bands: Bands,
     band: usize,
     policy: BucketPolicy,
-) -> Vec<(u32, u32)> {
+) -> Vec<SketchPair> {
     let width = sketches.width;
     let mut scratch = Vec::with_capacity(bands.rows * 4);
-    let mut keyed: Vec<(u64, u32, u32)> = include
+    // (key, rank, doc, sketch): sorting puts each bucket's best-ranked document first.
+    let mut keyed: Vec<(u64, u32, u32, u32)> = include
         .iter()
         .map(|&i| {
-            let i = i as usize;
-            let doc = sketches.owner[i];
-            let sketch = &sketches.values[i * width..(i + 1) * width];
+            let doc = sketches.owner[i as usize];
+            let sketch = &sketches.values[i as usize * width..(i as usize + 1) * width];
             let key = band_key(sketch, band, bands.rows, &mut scratch);
-            (key, rank[doc as usize], doc)
+            (key, rank[doc as usize], doc, i)
         })
         .collect();
     keyed.sort_unstable();
@@ -142,31 +151,98 @@ pub fn band_pairs(
         bucket_pairs(&keyed[start..end], policy, &mut pairs);
         start = end;
     }
-    // A page owns several line sketches: pairs repeat within a band.
     pairs.sort_unstable();
     pairs.dedup();
     pairs
 }
 
-fn bucket_pairs(bucket: &[(u64, u32, u32)], policy: BucketPolicy, pairs: &mut Vec<(u32, u32)>) {
-    let mut push = |a: u32, b: u32| {
-        if a != b {
-            pairs.push((a.min(b), a.max(b)));
+/// Candidate document pairs of one band, sorted and unique.
+pub fn band_pairs(
+    sketches: Sketches<'_>,
+    include: &[u32],
+    rank: &[u32],
+    bands: Bands,
+    band: usize,
+    policy: BucketPolicy,
+) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> =
+        band_sketch_pairs(sketches, include, rank, bands, band, policy)
+            .into_iter()
+            .map(|p| (p.a, p.b))
+            .collect();
+    pairs.dedup();
+    pairs
+}
+
+fn bucket_pairs(
+    bucket: &[(u64, u32, u32, u32)],
+    policy: BucketPolicy,
+    pairs: &mut Vec<SketchPair>,
+) {
+    let mut push = |x: &(u64, u32, u32, u32), y: &(u64, u32, u32, u32)| {
+        if x.2 != y.2 {
+            let (x, y) = if x.2 < y.2 { (x, y) } else { (y, x) };
+            pairs.push(SketchPair {
+                a: x.2,
+                b: y.2,
+                sketch_a: x.3,
+                sketch_b: y.3,
+            });
         }
     };
     if bucket.len() <= policy.all_pairs_up_to {
         for i in 0..bucket.len() {
             for j in i + 1..bucket.len() {
-                push(bucket[i].2, bucket[j].2);
+                push(&bucket[i], &bucket[j]);
             }
         }
     } else if policy.star_beyond {
-        let center = bucket[0].2;
+        let center = &bucket[0];
         for w in bucket.windows(2) {
-            push(center, w[1].2);
-            push(w[0].2, w[1].2);
+            push(center, &w[1]);
+            push(&w[0], &w[1]);
         }
     }
+}
+
+/// Document pairs whose sketches collided for at least `min_share` of the sketches of the
+/// document with fewer of them (`sketches_of[doc]`), and at least one. `pairs` must be sorted
+/// (as the concatenation of sorted bands re-sorted is).
+///
+/// Used for line sketches: a page inside another shares most of its lines with it, while pages
+/// that share one paragraph (a borrowed sentence, one article of several) do not, and verifying
+/// them all would cost most of a scan.
+pub fn shared_sketch_pairs(
+    pairs: &[SketchPair],
+    sketches_of: &[u32],
+    min_share: f64,
+) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut seen_a: Vec<u32> = Vec::new();
+    let mut seen_b: Vec<u32> = Vec::new();
+    while start < pairs.len() {
+        let (a, b) = (pairs[start].a, pairs[start].b);
+        let mut end = start;
+        seen_a.clear();
+        seen_b.clear();
+        while end < pairs.len() && pairs[end].a == a && pairs[end].b == b {
+            seen_a.push(pairs[end].sketch_a);
+            seen_b.push(pairs[end].sketch_b);
+            end += 1;
+        }
+        seen_a.sort_unstable();
+        seen_a.dedup();
+        seen_b.sort_unstable();
+        seen_b.dedup();
+        let shared = seen_a.len().min(seen_b.len()) as f64;
+        let fewer = sketches_of[a as usize].min(sketches_of[b as usize]) as f64;
+        if shared >= (min_share * fewer).max(1.0) - 1e-9 {
+            out.push((a, b));
+        }
+        start = end;
+    }
+    out
 }
 
 /// All candidate pairs over every band, sorted and unique (sequential; the driver runs
@@ -259,6 +335,36 @@ mod tests {
             expected.len()
         );
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn shared_sketches_count_distinct_lines() {
+        let p = |a, b, sa, sb| SketchPair {
+            a,
+            b,
+            sketch_a: sa,
+            sketch_b: sb,
+        };
+        // Doc 0 has 4 lines, doc 1 has 10, doc 2 has 2.
+        let sketches_of = [4, 10, 2];
+        let mut pairs = vec![
+            p(0, 1, 0, 10),
+            p(0, 1, 0, 11), // the same line of doc 0 twice: counts once
+            p(0, 1, 1, 12),
+            p(0, 2, 3, 20),
+            p(1, 2, 12, 21),
+            p(1, 2, 13, 21),
+        ];
+        pairs.sort_unstable();
+        // 0–1: 2 distinct lines on each side of 4 → share 0.5; 0–2: 1 of 2; 1–2: 1 of 2 on b's side.
+        assert_eq!(
+            shared_sketch_pairs(&pairs, &sketches_of, 0.5),
+            [(0, 1), (0, 2), (1, 2)]
+        );
+        assert_eq!(
+            shared_sketch_pairs(&pairs, &sketches_of, 0.6),
+            Vec::<(u32, u32)>::new()
+        );
     }
 
     #[test]

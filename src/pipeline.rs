@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 pub const SEGMENT_PERM: usize = 32;
 /// Banding of line sketches: 8 bands of 4 rows catch lines down to about 60 % similarity.
 pub const SEGMENT_BANDS: Bands = Bands { bands: 8, rows: 4 };
+/// Pages become a candidate pair through their lines when lines colliding with the other page make
+/// up at least this share of the sketched lines of the page with fewer of them.
+pub const LINE_SHARE: f64 = 0.4;
 
 /// Why a document was not fingerprinted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,29 +371,37 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     };
     let all_lines: Vec<u32> = (0..line_owner.len() as u32).collect();
     let bar = progress_bar(config, (bands.bands + SEGMENT_BANDS.bands) as u64, "lsh");
-    let jobs: Vec<(bool, usize)> = (0..bands.bands)
-        .map(|b| (true, b))
-        .chain((0..SEGMENT_BANDS.bands).map(|b| (false, b)))
-        .collect();
-    let mut candidates: Vec<(u32, u32)> = jobs
-        .par_iter()
-        .flat_map_iter(|&(page, band)| {
-            let pairs = if page {
-                lsh::band_pairs(pages, &active, &rank, bands, band, BucketPolicy::PAGES)
-            } else {
-                lsh::band_pairs(
-                    lines,
-                    &all_lines,
-                    &rank,
-                    SEGMENT_BANDS,
-                    band,
-                    BucketPolicy::LINES,
-                )
-            };
+    let mut candidates: Vec<(u32, u32)> = (0..bands.bands)
+        .into_par_iter()
+        .flat_map_iter(|band| {
+            let pairs = lsh::band_pairs(pages, &active, &rank, bands, band, BucketPolicy::PAGES);
             bar.inc(1);
             pairs
         })
         .collect();
+    let mut line_pairs: Vec<lsh::SketchPair> = (0..SEGMENT_BANDS.bands)
+        .into_par_iter()
+        .flat_map_iter(|band| {
+            let pairs = lsh::band_sketch_pairs(
+                lines,
+                &all_lines,
+                &rank,
+                SEGMENT_BANDS,
+                band,
+                BucketPolicy::LINES,
+            );
+            bar.inc(1);
+            pairs
+        })
+        .collect();
+    line_pairs.par_sort_unstable();
+    line_pairs.dedup();
+    let mut lines_of = vec![0u32; n];
+    for &doc in &line_owner {
+        lines_of[doc as usize] += 1;
+    }
+    candidates.extend(lsh::shared_sketch_pairs(&line_pairs, &lines_of, LINE_SHARE));
+    drop(line_pairs);
     candidates.par_sort_unstable();
     candidates.dedup();
     drop(line_values);
