@@ -141,7 +141,6 @@ struct Print {
     norm_chars: u32,
     traditional: bool,
     shingles: u32,
-    sketch: Vec<u32>,
     /// Sketches of long lines, `SEGMENT_PERM` values each.
     segments: Vec<u32>,
 }
@@ -181,7 +180,8 @@ impl Fingerprinter {
         shingle::fingerprint_set(&ws.shingles)
     }
 
-    fn print(&self, raw: &str, ws: &mut Workspace) -> Print {
+    /// Fingerprints `raw`: writes its page sketch into `sketch` (left as is for an empty text).
+    fn print(&self, raw: &str, ws: &mut Workspace, sketch: &mut [u32]) -> Print {
         self.shingle(raw, ws);
         let mut print = Print {
             raw_chars: ws.norm.raw_chars,
@@ -193,8 +193,7 @@ impl Fingerprinter {
         if ws.shingles.is_empty() {
             return print;
         }
-        print.sketch = vec![0; self.page.num_perm()];
-        self.page.sketch(&ws.shingles, &mut print.sketch);
+        self.page.sketch(&ws.shingles, sketch);
         for line in &ws.norm.lines {
             let text = &ws.norm.text[line.start as usize..line.end as usize];
             if (text.chars().count() as u32) < self.segment_min_chars {
@@ -283,14 +282,16 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let fingerprinter = Fingerprinter::new(config);
     normalize::zh::warm_up();
     let bar = progress_bar(config, n as u64, "fingerprint");
-    let prints: Vec<Print> = corpus
-        .docs
-        .par_iter()
-        .map_init(Workspace::new, |ws, doc| {
+    let num_perm = config.num_perm;
+    let mut page_values = vec![EMPTY; n * num_perm];
+    let prints: Vec<Print> = page_values
+        .par_chunks_mut(num_perm)
+        .zip(corpus.docs.par_iter())
+        .map_init(Workspace::new, |ws, (sketch, doc)| {
             let print = if doc.skip.is_some() {
                 Print::default()
             } else {
-                fingerprinter.print(&corpus.text(doc), ws)
+                fingerprinter.print(&corpus.text(doc), ws, sketch)
             };
             bar.inc(1);
             print
@@ -344,15 +345,10 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     }
 
     // LSH over page sketches and over line sketches.
-    let num_perm = config.num_perm;
     let bands = config.bands();
-    let mut page_values = vec![EMPTY; n * num_perm];
     let mut line_values = Vec::new();
     let mut line_owner = Vec::new();
     for (doc, print) in prints.into_iter().enumerate() {
-        if !print.sketch.is_empty() {
-            page_values[doc * num_perm..(doc + 1) * num_perm].copy_from_slice(&print.sketch);
-        }
         for _ in 0..print.segments.len() / SEGMENT_PERM {
             line_owner.push(doc as u32);
         }
