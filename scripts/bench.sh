@@ -64,7 +64,7 @@ CPU=${CPU:-unknown}
 RUSTC=$(rustc --version)
 NEARDUP_VERSION=$("$BIN/neardup" --version)
 
-COLUMNS_TSV="run_id	date	commit	nproc	cpu	rustc	tool	tool_version	tokenizer	threads	pages	mb	repeat	wall_s	peak_rss_mb	mb_per_s	pages_per_s	precision	recall	f1	traditional_recall	contained_recall	neardup_speedup"
+COLUMNS_TSV="run_id	date	commit	nproc	cpu	rustc	tool	tool_version	tokenizer	threads	pages	mb	repeat	wall_s	cpu_s	peak_rss_mb	mb_per_s	pages_per_s	precision	recall	f1	traditional_recall	contained_recall	neardup_speedup"
 if [[ ! -s $RESULTS ]]; then
     echo "$COLUMNS_TSV" > "$RESULTS"
 elif [[ $(head -1 "$RESULTS") != "$COLUMNS_TSV" ]]; then
@@ -103,6 +103,9 @@ wall_of() {
     sed -n 's/^[[:space:]]*Elapsed (wall clock) time.*: //p' "$1" |
         awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }'
 }
+cpu_of() {
+    awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$1"
+}
 rss_of() {
     sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$1" | awk '{ printf "%.0f", $1 / 1024 }'
 }
@@ -116,7 +119,6 @@ print("\t".join(f"{v:.4f}" for v in (s["precision"], s["recall"], s["f1"],
                                       kind["traditional"], kind["contained"])))
 EOF
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # Runs one timed command; appends its line. Args: tool version tokenizer threads pages corpus
 # rundir repeat speedup_base -- command...
@@ -126,8 +128,9 @@ record() {
     mkdir -p "$dir"
     /usr/bin/time -v -o "$dir/time-$rep.txt" "$@" 2>"$dir/stderr-$rep.txt" || {
         log "$tool $tok failed; see $dir/stderr-$rep.txt"; tail -5 "$dir/stderr-$rep.txt" >&2; return 1; }
-    local wall rss mb
+    local wall cpu rss mb
     wall=$(wall_of "$dir/time-$rep.txt")
+    cpu=$(cpu_of "$dir/time-$rep.txt")
     rss=$(rss_of "$dir/time-$rep.txt")
     mb=$(awk -v b="$(stat -c %s "$corpus/pages.jsonl")" 'BEGIN { printf "%.1f", b / 1e6 }')
     if [[ ! -s $dir/score.json ]]; then
@@ -141,11 +144,11 @@ record() {
     fi
     local rate
     rate=$(awk -v mb="$mb" -v n="$pages" -v w="$wall" 'BEGIN { w = w > 0 ? w : 0.01; printf "%.2f\t%.0f", mb / w, n / w }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$RUN_ID" "$(date -u +%FT%TZ)" "$COMMIT" "$NPROC" "$CPU" "$RUSTC" "$tool" "$version" \
-        "$tok" "$threads" "$pages" "$mb" "$rep" "$wall" "$rss" "$rate" "$scores" "$speedup" >> "$RESULTS"
-    log "$(printf '%-10s %-6s j%-2s %7s pages  run %s: %6ss  %5s MB RSS  F1 %s%s' \
-        "$tool" "$tok" "$threads" "$pages" "$rep" "$wall" "$rss" "$(cut -f3 <<<"$scores")" \
+        "$tok" "$threads" "$pages" "$mb" "$rep" "$wall" "$cpu" "$rss" "$rate" "$scores" "$speedup" >> "$RESULTS"
+    log "$(printf '%-10s %-6s j%-2s %7s pages  run %s: %6ss (cpu %6ss)  %5s MB RSS  F1 %s%s' \
+        "$tool" "$tok" "$threads" "$pages" "$rep" "$wall" "$cpu" "$rss" "$(cut -f3 <<<"$scores")" \
         "${speedup:+  (neardup char ${speedup}x faster)}")"
     LAST_WALL=$wall
 }
@@ -165,36 +168,37 @@ for pages in $PAGES_LIST; do
     runs=$OUT/runs/$RUN_ID/$pages
     toks=(char)
     if [[ $JIEBA == 1 ]]; then toks+=(jieba); fi
-    char_walls=""
-    for tok in "${toks[@]}"; do
-        for rep in $(seq 1 "$REPEAT"); do
+    tools=()
+    if [[ ${#PEER_TOOLS[@]} -gt 0 ]]; then
+        if [[ $pages -gt $PEER_MAX_PAGES ]]; then
+            log "skipping peers at $pages pages (above --peer-max-pages $PEER_MAX_PAGES)"
+        else
+            tools=("${PEER_TOOLS[@]}")
+        fi
+    fi
+    # Peers are slow: by default they repeat like neardup up to 10k pages, once above.
+    peer_repeat=${PEER_REPEAT:-$([[ $pages -le 10000 ]] && echo "$REPEAT" || echo 1)}
+    # Rounds: every configuration once per round, so that the load of a shared machine drifts
+    # over all of them alike; the peers' speed-up is against neardup char of the same round.
+    for rep in $(seq 1 "$REPEAT"); do
+        for tok in "${toks[@]}"; do
             dir=$runs/neardup-$tok
             rm -rf "$dir/report"
             record neardup "$NEARDUP_VERSION" "$tok" "$NPROC" "$pages" "$corpus" "$dir" "$rep" "" -- \
                 "$BIN/neardup" scan "$corpus/pages.jsonl" --out "$dir/report" --tokenizer "$tok"
-            if [[ $tok == char ]]; then char_walls="$char_walls $LAST_WALL"; fi
+            if [[ $tok == char ]]; then char_wall=$LAST_WALL; fi
         done
-    done
-    # One core, for comparison with the single-threaded peers.
-    for rep in $(seq 1 "$REPEAT"); do
+        # One thread, for comparison with the single-threaded peers.
         dir=$runs/neardup-char-j1
         rm -rf "$dir/report"
         record neardup "$NEARDUP_VERSION" char 1 "$pages" "$corpus" "$dir" "$rep" "" -- \
             "$BIN/neardup" scan "$corpus/pages.jsonl" --out "$dir/report" --tokenizer char -j 1
-    done
-    char_median=$(median <<<"$char_walls")
-    if [[ ${#PEER_TOOLS[@]} -gt 0 && $pages -gt $PEER_MAX_PAGES ]]; then
-        log "skipping peers at $pages pages (above --peer-max-pages $PEER_MAX_PAGES)"
-        continue
-    fi
-    # Peers are slow: by default they repeat like neardup up to 10k pages, once above.
-    peer_repeat=${PEER_REPEAT:-$([[ $pages -le 10000 ]] && echo "$REPEAT" || echo 1)}
-    for tool in "${PEER_TOOLS[@]}"; do
-        version="$tool $("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('$tool'))") (Python $PY_VERSION)"
-        for rep in $(seq 1 "$peer_repeat"); do
+        [[ $rep -le $peer_repeat ]] || continue
+        for tool in "${tools[@]}"; do
+            version="$tool $("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('$tool'))") (Python $PY_VERSION)"
             dir=$runs/$tool
             rm -rf "$dir/report"
-            record "$tool" "$version" char5-py 1 "$pages" "$corpus" "$dir" "$rep" "$char_median" -- \
+            record "$tool" "$version" char5-py 1 "$pages" "$corpus" "$dir" "$rep" "$char_wall" -- \
                 "$VENV/bin/python" "$ROOT/scripts/peers.py" --tool "$tool" \
                 --input "$corpus/pages.jsonl" --out "$dir/report" --json "$dir/run-$rep.json"
         done
@@ -211,18 +215,27 @@ for r in rows:
     groups.setdefault((int(r["pages"]), r["tool"], r["tokenizer"], r["threads"]), []).append(r)
 first = rows[0]
 print(f"Run {sys.argv[2]}: commit {first['commit']}, {first['nproc']} cores ({first['cpu']}), "
-      f"{first['rustc']}; medians of {max(len(g) for g in groups.values())} runs.\n")
-print("| pages | MB | tool | tokens | threads | wall s | peak RSS MB | MB/s | pages/s | precision | recall | F1 | trad. recall | contained recall | neardup char speed-up |")
-print("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      f"{first['rustc']}. Medians of `runs` runs; quality columns are the same in every run.\n")
+print("| pages | MB | tool | tokens | threads | runs | wall s | CPU s | peak RSS MB | MB/s | pages/s "
+      "| precision | recall | F1 | trad. recall | contained recall | neardup char speed-up (wall) "
+      "| (CPU) |")
+print("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+cpu = lambda g: statistics.median(float(r["cpu_s"]) for r in g)
+def cpu_ratio(key, g):
+    base = groups.get((key[0], "neardup", "char", first["nproc"]))
+    if key[1] == "neardup" or not base:
+        return ""
+    return f"{cpu(g) / max(cpu(base), 0.01):.1f}x"
 for key in sorted(groups, key=lambda k: (k[0], k[1] != "neardup", k[1], k[2], -int(k[3]))):
     g = groups[key]
     med = lambda c: statistics.median(float(r[c]) for r in g)
     sp = [float(r["neardup_speedup"]) for r in g if r["neardup_speedup"]]
     r = g[0]
-    print(f"| {key[0]} | {r['mb']} | {key[1]} | {key[2]} | {key[3]} | {med('wall_s'):.2f} | "
-          f"{med('peak_rss_mb'):.0f} | {med('mb_per_s'):.2f} | {med('pages_per_s'):.0f} | "
-          f"{r['precision']} | {r['recall']} | {r['f1']} | {r['traditional_recall']} | "
-          f"{r['contained_recall']} | {f'{statistics.median(sp):.1f}x' if sp else ''} |")
+    print(f"| {key[0]} | {r['mb']} | {key[1]} | {key[2]} | {key[3]} | {len(g)} | {med('wall_s'):.2f} | "
+          f"{med('cpu_s'):.2f} | {med('peak_rss_mb'):.0f} | {med('mb_per_s'):.2f} | "
+          f"{med('pages_per_s'):.0f} | {r['precision']} | {r['recall']} | {r['f1']} | "
+          f"{r['traditional_recall']} | {r['contained_recall']} | "
+          f"{f'{statistics.median(sp):.1f}x' if sp else ''} | {cpu_ratio(key, g)} |")
 EOF
 cat "$SUMMARY"
 log "lines appended to $RESULTS; medians in $SUMMARY"
