@@ -5,19 +5,21 @@
 # invocation go to bench-out/summary-<run id>.md. See BENCHMARKS.md.
 #
 #   scripts/bench.sh [--pages-list "10000 100000"] [--full] [--seed S] [--repeat R]
-#                    [--peer-max-pages N] [--peer-repeat R] [--no-peers] [--no-jieba]
+#                    [--peer-max-pages N] [--peer-repeat R] [--peers "datasketch rensa"]
+#                    [--no-peers] [--no-jieba]
 #
 # Needs: cargo, python3 (with venv), /usr/bin/time (GNU time). The peers are installed with pip
 # into bench-out/venv on the first run; if that fails the peers are skipped with the reason.
 set -euo pipefail
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 PAGES_LIST="10000 100000"
 SEED=1
 REPEAT=3
 PEER_MAX_PAGES=100000
 PEER_REPEAT=""
+PEER_LIST="datasketch rensa"
 PEERS=1
 JIEBA=1
 while [[ $# -gt 0 ]]; do
@@ -28,6 +30,7 @@ while [[ $# -gt 0 ]]; do
         --repeat) REPEAT="$2"; shift 2 ;;
         --peer-max-pages) PEER_MAX_PAGES="$2"; shift 2 ;;
         --peer-repeat) PEER_REPEAT="$2"; shift 2 ;;
+        --peers) PEER_LIST="$2"; shift 2 ;;
         --no-peers) PEERS=0; shift ;;
         --no-jieba) JIEBA=0; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -82,7 +85,11 @@ if [[ $PEERS == 1 ]]; then
         python3 -m venv "$VENV" || log "cannot create a venv (python3 -m venv failed; on Debian: apt install python3-venv); skipping peers"
     fi
     if [[ -x $VENV/bin/python ]]; then
-        for tool in datasketch rensa; do
+        for tool in $PEER_LIST; do
+            case "$tool" in
+                datasketch|rensa) ;;
+                *) log "unknown peer $tool (known: datasketch rensa)"; continue ;;
+            esac
             if ! "$VENV/bin/python" -c "import $tool" 2>/dev/null; then
                 log "installing $tool into $VENV"
                 if ! "$VENV/bin/pip" install --quiet "$tool" >"$OUT/pip-$tool.log" 2>&1; then
