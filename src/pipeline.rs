@@ -5,13 +5,14 @@
 //! pairs, so the output is identical at any thread count.
 
 use crate::cluster::{self, Assignment, Role};
-use crate::config::Config;
+use crate::config::{Config, Method};
 use crate::error::{Error, Result};
+use crate::hamming;
 use crate::ingest::{self, Corpus};
 use crate::lsh::{self, Bands, BucketPolicy, Sketches};
 use crate::normalize::{self, Normalized};
 use crate::shingle;
-use crate::signature::{MinHasher, jaccard_estimate, minhash::EMPTY};
+use crate::signature::{MinHasher, SimHasher, jaccard_estimate, minhash::EMPTY, simhash};
 use crate::tokenize::Tokenizer;
 use crate::verify::{self, Similarity, Thresholds};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -118,6 +119,7 @@ struct Workspace {
     ends: Vec<u32>,
     shingles: Vec<u64>,
     segment: Vec<u64>,
+    sorted: Vec<u64>,
 }
 
 impl Workspace {
@@ -127,6 +129,7 @@ impl Workspace {
             ends: Vec::new(),
             shingles: Vec::new(),
             segment: Vec::new(),
+            sorted: Vec::new(),
         }
     }
 }
@@ -139,6 +142,8 @@ struct Print {
     traditional: bool,
     shingles: u32,
     sketch: Vec<u32>,
+    /// With `--method simhash`, instead of `sketch`.
+    simhash: u64,
     /// Sketches of long lines, `SEGMENT_PERM` values each.
     segments: Vec<u32>,
 }
@@ -147,7 +152,9 @@ struct Print {
 pub struct Fingerprinter {
     tokenizer: Box<dyn Tokenizer>,
     ngram: usize,
+    method: Method,
     page: MinHasher,
+    simhash: SimHasher,
     line: MinHasher,
     segment_min_chars: u32,
 }
@@ -157,7 +164,9 @@ impl Fingerprinter {
         Fingerprinter {
             tokenizer: config.tokenizer.build(),
             ngram: config.ngram,
+            method: config.method,
             page: MinHasher::new(config.num_perm),
+            simhash: SimHasher::new(config.simhash_weighting),
             line: MinHasher::new(SEGMENT_PERM),
             segment_min_chars: config.segment_min_chars,
         }
@@ -190,8 +199,15 @@ impl Fingerprinter {
         if ws.shingles.is_empty() {
             return print;
         }
-        print.sketch = vec![0; self.page.num_perm()];
-        self.page.sketch(&ws.shingles, &mut print.sketch);
+        match self.method {
+            Method::MinHash => {
+                print.sketch = vec![0; self.page.num_perm()];
+                self.page.sketch(&ws.shingles, &mut print.sketch);
+            }
+            Method::SimHash => {
+                print.simhash = self.simhash.fingerprint(&ws.shingles, &mut ws.sorted);
+            }
+        }
         for line in &ws.norm.lines {
             let text = &ws.norm.text[line.start as usize..line.end as usize];
             if (text.chars().count() as u32) < self.segment_min_chars {
@@ -340,10 +356,18 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         rank[d as usize] = r as u32;
     }
 
-    // LSH over page sketches and over line sketches.
-    let num_perm = config.num_perm;
+    // LSH over page sketches (or a Hamming search over SimHash fingerprints) and over line
+    // sketches.
+    let use_simhash = config.method == Method::SimHash;
+    let num_perm = if use_simhash { 0 } else { config.num_perm };
     let bands = config.bands();
+    let page_bands = if use_simhash { 0 } else { bands.bands };
     let mut page_values = vec![EMPTY; n * num_perm];
+    let simhashes: Vec<u64> = if use_simhash {
+        prints.iter().map(|p| p.simhash).collect()
+    } else {
+        Vec::new()
+    };
     let mut line_values = Vec::new();
     let mut line_owner = Vec::new();
     for (doc, print) in prints.into_iter().enumerate() {
@@ -367,8 +391,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         owner: &line_owner,
     };
     let all_lines: Vec<u32> = (0..line_owner.len() as u32).collect();
-    let bar = progress_bar(config, (bands.bands + SEGMENT_BANDS.bands) as u64, "lsh");
-    let jobs: Vec<(bool, usize)> = (0..bands.bands)
+    let bar = progress_bar(config, (page_bands + SEGMENT_BANDS.bands) as u64, "lsh");
+    let jobs: Vec<(bool, usize)> = (0..page_bands)
         .map(|b| (true, b))
         .chain((0..SEGMENT_BANDS.bands).map(|b| (false, b)))
         .collect();
@@ -391,6 +415,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             pairs
         })
         .collect();
+    if use_simhash {
+        candidates.extend(hamming::candidates(
+            &simhashes,
+            &active,
+            &rank,
+            config.max_hamming,
+        ));
+    }
     candidates.par_sort_unstable();
     candidates.dedup();
     drop(line_values);
@@ -427,10 +459,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             verified.map(|similarity| VerifiedPair {
                 a,
                 b,
-                estimate: jaccard_estimate(
-                    &page_values[a as usize * num_perm..(a as usize + 1) * num_perm],
-                    &page_values[b as usize * num_perm..(b as usize + 1) * num_perm],
-                ),
+                estimate: if use_simhash {
+                    simhash::jaccard_estimate(simhashes[a as usize], simhashes[b as usize])
+                } else {
+                    jaccard_estimate(
+                        &page_values[a as usize * num_perm..(a as usize + 1) * num_perm],
+                        &page_values[b as usize * num_perm..(b as usize + 1) * num_perm],
+                    )
+                },
                 similarity,
             })
         })
@@ -498,6 +534,8 @@ pub struct Summary {
     pub pairs: usize,
     pub bytes: u64,
     pub bands: Bands,
+    /// `Some(k)` when page candidates came from a SimHash search within Hamming distance `k`.
+    pub max_hamming: Option<u32>,
     pub timings: Vec<StageTime>,
     pub files: Vec<std::path::PathBuf>,
 }
@@ -521,10 +559,14 @@ impl std::fmt::Display for Summary {
             self.duplicates,
             self.contained
         )?;
+        let search = match self.max_hamming {
+            Some(k) => format!("SimHash, Hamming ≤ {k}"),
+            None => format!("{} bands × {} rows", self.bands.bands, self.bands.rows),
+        };
         writeln!(
             f,
-            "neardup: {} candidate pairs ({} bands × {} rows), {} verified",
-            self.candidates, self.bands.bands, self.bands.rows, self.pairs
+            "neardup: {} candidate pairs ({search}), {} verified",
+            self.candidates, self.pairs
         )?;
         let stages: Vec<String> = self
             .timings
@@ -570,6 +612,7 @@ pub fn run(config: &Config) -> Result<Summary> {
         pairs: scan.pairs.len(),
         bytes: scan.corpus.total_bytes(),
         bands: scan.bands,
+        max_hamming: (config.method == Method::SimHash).then_some(config.max_hamming),
         timings: scan.timings,
         files: written.files,
     })
