@@ -2,9 +2,10 @@
 
 use clap::{Args, Parser, Subcommand};
 use neardup::Config;
-use neardup::config::default_ngram;
+use neardup::config::{Method, default_ngram};
 use neardup::ingest::{Fields, IngestOptions, MmapChoice};
 use neardup::lsh::Bands;
+use neardup::signature::Weighting;
 use neardup::tokenize::TokenizerKind;
 use std::path::PathBuf;
 
@@ -42,6 +43,20 @@ pub struct ScanArgs {
     /// Tokens per shingle [default: 5 for char, 3 for jieba].
     #[arg(long, value_name = "K")]
     pub ngram: Option<usize>,
+
+    /// Page-level candidates: MinHash LSH (minhash) or SimHash Hamming search (simhash).
+    #[arg(long, default_value = "minhash", value_parser = parse_method)]
+    pub method: Method,
+
+    /// With --method simhash: pages whose 64-bit fingerprints differ in at most this many bits
+    /// are candidates (0 to 8).
+    #[arg(long, default_value_t = 3, value_name = "BITS")]
+    pub max_hamming: u32,
+
+    /// With --method simhash: weight of a shingle repeated tf times in a page: 1 + ln tf (log-tf),
+    /// tf, or 1 (set).
+    #[arg(long, default_value = "log-tf", value_parser = parse_weighting, value_name = "W")]
+    pub simhash_weight: Weighting,
 
     /// MinHash sketch size.
     #[arg(long, default_value_t = 128, value_name = "N")]
@@ -112,6 +127,14 @@ fn parse_tokenizer(s: &str) -> Result<TokenizerKind, String> {
     s.parse()
 }
 
+fn parse_method(s: &str) -> Result<Method, String> {
+    s.parse()
+}
+
+fn parse_weighting(s: &str) -> Result<Weighting, String> {
+    s.parse()
+}
+
 fn parse_mmap(s: &str) -> Result<MmapChoice, String> {
     match s {
         "auto" => Ok(MmapChoice::Auto),
@@ -130,6 +153,9 @@ impl ScanArgs {
         config.out_dir = self.out;
         config.tokenizer = self.tokenizer;
         config.ngram = self.ngram.unwrap_or_else(|| default_ngram(self.tokenizer));
+        config.method = self.method;
+        config.max_hamming = self.max_hamming;
+        config.simhash_weighting = self.simhash_weight;
         config.num_perm = self.num_perm;
         config.threshold = self.threshold;
         config.containment = self.containment;

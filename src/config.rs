@@ -2,6 +2,7 @@
 
 use crate::ingest::IngestOptions;
 use crate::lsh::Bands;
+use crate::signature::{SimHasher, Weighting};
 use crate::tokenize::TokenizerKind;
 use std::path::PathBuf;
 
@@ -21,6 +22,13 @@ pub struct Config {
     pub containment: f64,
     /// A page counts as contained only with at least this many shingles.
     pub min_contained_shingles: u32,
+    /// Where page-level candidates come from: MinHash LSH or SimHash Hamming search.
+    pub method: Method,
+    /// With [`Method::SimHash`]: pages whose fingerprints differ in at most this many bits are
+    /// candidates.
+    pub max_hamming: u32,
+    /// With [`Method::SimHash`]: how repeated shingles weigh in a page's fingerprint.
+    pub simhash_weighting: Weighting,
     /// LSH banding; `None` chooses it from the threshold.
     pub bands: Option<Bands>,
     /// Lines with at least this many normalized characters are sketched on their own to find
@@ -47,6 +55,9 @@ impl Config {
             threshold: 0.5,
             containment: 0.6,
             min_contained_shingles: 50,
+            method: Method::MinHash,
+            max_hamming: 3,
+            simhash_weighting: SimHasher::default().weighting(),
             bands: None,
             segment_min_chars: 30,
             threads: 0,
@@ -83,6 +94,12 @@ impl Config {
                 return Err(format!("{name} must be in (0, 1], got {v}"));
             }
         }
+        if self.max_hamming > crate::hamming::MAX_K {
+            return Err(format!(
+                "--max-hamming must be at most {}",
+                crate::hamming::MAX_K
+            ));
+        }
         if let Some(b) = self.bands
             && (b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm)
         {
@@ -92,6 +109,39 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// The engine that finds page-level candidate pairs. Both feed the same exact verification and
+/// clustering, and both keep the line sketches that find pages contained in longer ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `num_perm` MinHash values per page, banded into LSH buckets (Jaccard).
+    MinHash,
+    /// One 64-bit SimHash per page, searched by Hamming distance (weighted cosine).
+    SimHash,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::MinHash => "minhash",
+            Method::SimHash => "simhash",
+        }
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "minhash" => Ok(Method::MinHash),
+            "simhash" => Ok(Method::SimHash),
+            other => Err(format!(
+                "unknown method {other:?} (expected minhash or simhash)"
+            )),
+        }
     }
 }
 

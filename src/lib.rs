@@ -1,12 +1,14 @@
 //! neardup: near-duplicate detection for crawls of Chinese template sites.
 //!
 //! The pipeline, one module per stage (see `ARCHITECTURE.md`):
-//! [`ingest`] → [`normalize`] → [`tokenize`] → [`shingle`] → [`signature`] → [`lsh`] →
-//! [`verify`] → [`cluster`] → [`report`], driven by [`pipeline`] from a [`Config`].
+//! [`ingest`] → [`normalize`] → [`tokenize`] → [`shingle`] → [`signature`] → [`lsh`] (or, with
+//! `--method simhash`, [`hamming`]) → [`verify`] → [`cluster`] → [`report`], driven by
+//! [`pipeline`] from a [`Config`].
 
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod hamming;
 pub mod ingest;
 pub mod lsh;
 pub mod normalize;

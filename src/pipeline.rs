@@ -5,13 +5,14 @@
 //! pairs, so the output is identical at any thread count.
 
 use crate::cluster::{self, Assignment, Role};
-use crate::config::Config;
+use crate::config::{Config, Method};
 use crate::error::{Error, Result};
+use crate::hamming;
 use crate::ingest::{self, Corpus};
 use crate::lsh::{self, Bands, BucketPolicy, Sketches};
 use crate::normalize::{self, Normalized};
 use crate::shingle;
-use crate::signature::{MinHasher, jaccard_estimate, minhash::EMPTY};
+use crate::signature::{MinHasher, SimHasher, jaccard_estimate, minhash::EMPTY, simhash};
 use crate::tokenize::Tokenizer;
 use crate::verify::{self, Similarity, Thresholds};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -121,6 +122,7 @@ struct Workspace {
     ends: Vec<u32>,
     shingles: Vec<u64>,
     segment: Vec<u64>,
+    sorted: Vec<u64>,
 }
 
 impl Workspace {
@@ -130,6 +132,7 @@ impl Workspace {
             ends: Vec::new(),
             shingles: Vec::new(),
             segment: Vec::new(),
+            sorted: Vec::new(),
         }
     }
 }
@@ -141,6 +144,8 @@ struct Print {
     norm_chars: u32,
     traditional: bool,
     shingles: u32,
+    /// With `--method simhash`: the page fingerprint (the page sketch is not used).
+    simhash: u64,
     /// Sketches of long lines, `SEGMENT_PERM` values each.
     segments: Vec<u32>,
 }
@@ -149,7 +154,9 @@ struct Print {
 pub struct Fingerprinter {
     tokenizer: Box<dyn Tokenizer>,
     ngram: usize,
+    method: Method,
     page: MinHasher,
+    simhash: SimHasher,
     line: MinHasher,
     segment_min_chars: u32,
 }
@@ -159,7 +166,9 @@ impl Fingerprinter {
         Fingerprinter {
             tokenizer: config.tokenizer.build(),
             ngram: config.ngram,
+            method: config.method,
             page: MinHasher::new(config.num_perm),
+            simhash: SimHasher::new(config.simhash_weighting),
             line: MinHasher::new(SEGMENT_PERM),
             segment_min_chars: config.segment_min_chars,
         }
@@ -193,7 +202,12 @@ impl Fingerprinter {
         if ws.shingles.is_empty() {
             return print;
         }
-        self.page.sketch(&ws.shingles, sketch);
+        match self.method {
+            Method::MinHash => self.page.sketch(&ws.shingles, sketch),
+            Method::SimHash => {
+                print.simhash = self.simhash.fingerprint(&ws.shingles, &mut ws.sorted);
+            }
+        }
         for line in &ws.norm.lines {
             let text = &ws.norm.text[line.start as usize..line.end as usize];
             if (text.chars().count() as u32) < self.segment_min_chars {
@@ -282,7 +296,12 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let fingerprinter = Fingerprinter::new(config);
     normalize::zh::warm_up();
     let bar = progress_bar(config, n as u64, "fingerprint");
-    let num_perm = config.num_perm;
+    // One sketch slot per page; SimHash keeps its fingerprints in `Print` instead.
+    let num_perm = if config.method == Method::SimHash {
+        1
+    } else {
+        config.num_perm
+    };
     let mut page_values = vec![EMPTY; n * num_perm];
     let prints: Vec<Print> = page_values
         .par_chunks_mut(num_perm)
@@ -344,8 +363,16 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         rank[d as usize] = r as u32;
     }
 
-    // LSH over page sketches and over line sketches.
+    // LSH over page sketches (or a Hamming search over SimHash fingerprints) and over line
+    // sketches.
+    let use_simhash = config.method == Method::SimHash;
     let bands = config.bands();
+    let page_bands = if use_simhash { 0 } else { bands.bands };
+    let simhashes: Vec<u64> = if use_simhash {
+        prints.iter().map(|p| p.simhash).collect()
+    } else {
+        Vec::new()
+    };
     let mut line_values = Vec::new();
     let mut line_owner = Vec::new();
     for (doc, print) in prints.into_iter().enumerate() {
@@ -366,8 +393,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         owner: &line_owner,
     };
     let all_lines: Vec<u32> = (0..line_owner.len() as u32).collect();
-    let bar = progress_bar(config, (bands.bands + SEGMENT_BANDS.bands) as u64, "lsh");
-    let mut candidates: Vec<(u32, u32)> = (0..bands.bands)
+    let bar = progress_bar(config, (page_bands + SEGMENT_BANDS.bands) as u64, "lsh");
+    let mut candidates: Vec<(u32, u32)> = (0..page_bands)
         .into_par_iter()
         .flat_map_iter(|band| {
             let pairs = lsh::band_pairs(pages, &active, &rank, bands, band, BucketPolicy::PAGES);
@@ -398,6 +425,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     }
     candidates.extend(lsh::shared_sketch_pairs(&line_pairs, &lines_of, LINE_SHARE));
     drop(line_pairs);
+    if use_simhash {
+        candidates.extend(hamming::candidates(
+            &simhashes,
+            &active,
+            &rank,
+            config.max_hamming,
+        ));
+    }
     candidates.par_sort_unstable();
     candidates.dedup();
     drop(line_values);
@@ -434,10 +469,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             verified.map(|similarity| VerifiedPair {
                 a,
                 b,
-                estimate: jaccard_estimate(
-                    &page_values[a as usize * num_perm..(a as usize + 1) * num_perm],
-                    &page_values[b as usize * num_perm..(b as usize + 1) * num_perm],
-                ),
+                estimate: if use_simhash {
+                    simhash::jaccard_estimate(simhashes[a as usize], simhashes[b as usize])
+                } else {
+                    jaccard_estimate(
+                        &page_values[a as usize * num_perm..(a as usize + 1) * num_perm],
+                        &page_values[b as usize * num_perm..(b as usize + 1) * num_perm],
+                    )
+                },
                 similarity,
             })
         })
@@ -505,6 +544,8 @@ pub struct Summary {
     pub pairs: usize,
     pub bytes: u64,
     pub bands: Bands,
+    /// `Some(k)` when page candidates came from a SimHash search within Hamming distance `k`.
+    pub max_hamming: Option<u32>,
     pub timings: Vec<StageTime>,
     pub files: Vec<std::path::PathBuf>,
 }
@@ -528,10 +569,14 @@ impl std::fmt::Display for Summary {
             self.duplicates,
             self.contained
         )?;
+        let search = match self.max_hamming {
+            Some(k) => format!("SimHash, Hamming ≤ {k}"),
+            None => format!("{} bands × {} rows", self.bands.bands, self.bands.rows),
+        };
         writeln!(
             f,
-            "neardup: {} candidate pairs ({} bands × {} rows), {} verified",
-            self.candidates, self.bands.bands, self.bands.rows, self.pairs
+            "neardup: {} candidate pairs ({search}), {} verified",
+            self.candidates, self.pairs
         )?;
         let stages: Vec<String> = self
             .timings
@@ -577,6 +622,7 @@ pub fn run(config: &Config) -> Result<Summary> {
         pairs: scan.pairs.len(),
         bytes: scan.corpus.total_bytes(),
         bands: scan.bands,
+        max_hamming: (config.method == Method::SimHash).then_some(config.max_hamming),
         timings: scan.timings,
         files: written.files,
     })
