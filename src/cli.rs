@@ -86,6 +86,11 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 30, value_name = "CHARS")]
     pub line_min_chars: u32,
 
+    /// Pages become candidates through their lines when the lines they share make up this share of
+    /// the long lines of the page with fewer.
+    #[arg(long, default_value_t = 0.25, value_name = "S")]
+    pub line_share: f64,
+
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -165,6 +170,7 @@ impl ScanArgs {
             _ => None,
         };
         config.segment_min_chars = self.line_min_chars;
+        config.line_share = self.line_share;
         config.threads = self.threads.unwrap_or(0);
         config.excel = self.excel;
         config.emit_kept = self.emit_kept;

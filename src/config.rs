@@ -34,6 +34,9 @@ pub struct Config {
     /// Lines with at least this many normalized characters are sketched on their own to find
     /// pages contained in longer pages.
     pub segment_min_chars: u32,
+    /// Pages become candidates through their lines when colliding lines make up this share of the
+    /// sketched lines of the page with fewer.
+    pub line_share: f64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     pub excel: bool,
@@ -60,6 +63,7 @@ impl Config {
             simhash_weighting: SimHasher::default().weighting(),
             bands: None,
             segment_min_chars: 30,
+            line_share: 0.25,
             threads: 0,
             excel: false,
             emit_kept: None,

@@ -24,9 +24,6 @@ use std::time::{Duration, Instant};
 pub const SEGMENT_PERM: usize = 32;
 /// Banding of line sketches: 8 bands of 4 rows catch lines down to about 60 % similarity.
 pub const SEGMENT_BANDS: Bands = Bands { bands: 8, rows: 4 };
-/// Pages become a candidate pair through their lines when lines colliding with the other page make
-/// up at least this share of the sketched lines of the page with fewer of them.
-pub const LINE_SHARE: f64 = 0.4;
 
 /// Why a document was not fingerprinted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,7 +420,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     for &doc in &line_owner {
         lines_of[doc as usize] += 1;
     }
-    candidates.extend(lsh::shared_sketch_pairs(&line_pairs, &lines_of, LINE_SHARE));
+    candidates.extend(lsh::shared_sketch_pairs(
+        &line_pairs,
+        &lines_of,
+        config.line_share,
+    ));
     drop(line_pairs);
     if use_simhash {
         candidates.extend(hamming::candidates(
