@@ -253,6 +253,12 @@ pub fn load(input: &Input, opts: &IngestOptions) -> Loaded {
         Ok(read) => read,
         Err(err) => return skipped(format!("cannot read: {err}")),
     };
+    load_buffer(input, buffer, format, opts)
+}
+
+/// Splits the bytes of one input, read as `format`, into documents (decompressing and decoding
+/// first). Never fails: problems become skipped records.
+pub fn load_buffer(input: &Input, buffer: Buffer, format: Format, opts: &IngestOptions) -> Loaded {
     let (buffer, tail_problem) = match format {
         Format::Text | Format::Jsonl => (buffer, None),
         Format::JsonlGz => decompress(&buffer, |b| Box::new(flate2::read::MultiGzDecoder::new(b))),
@@ -275,7 +281,8 @@ pub fn load(input: &Input, opts: &IngestOptions) -> Loaded {
         _ => jsonl_documents(input, buffer, opts, &mut docs),
     };
     if let Some(reason) = tail_problem {
-        let line = buffer.split(|&b| b == b'\n').count() as u32 + 1;
+        // The buffer holds the complete lines before the damage; the damaged record is the next.
+        let line = buffer.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
         docs.push(skipped_doc(format!("{}:{line}", input.id), line, reason));
     }
     Loaded { buffer, docs }

@@ -2,4 +2,6 @@
 
 mod util;
 
+mod dirty;
+mod props;
 mod scan;
