@@ -123,6 +123,11 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
     pub max_doc_bytes: usize,
 
+    /// Encoding of inputs without a byte order mark: auto (UTF-8, else detected for text files),
+    /// or a label such as utf-8, gbk, gb18030, big5, utf-16le, utf-16be.
+    #[arg(long, default_value = "auto", value_name = "NAME", value_parser = parse_encoding)]
+    pub encoding: EncodingChoice,
+
     /// No progress bars and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -138,6 +143,22 @@ fn parse_method(s: &str) -> Result<Method, String> {
 
 fn parse_weighting(s: &str) -> Result<Weighting, String> {
     s.parse()
+}
+
+/// `--encoding`: `None` for auto.
+#[derive(Debug, Clone, Copy)]
+pub struct EncodingChoice(Option<&'static encoding_rs::Encoding>);
+
+fn parse_encoding(s: &str) -> Result<EncodingChoice, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(EncodingChoice(None));
+    }
+    match neardup::ingest::decode::encoding_for_label(s) {
+        Some(encoding) => Ok(EncodingChoice(Some(encoding))),
+        None => Err(format!(
+            "unknown encoding {s:?} (expected auto or a label such as utf-8, gbk, gb18030, big5, utf-16le)"
+        )),
+    }
 }
 
 fn parse_mmap(s: &str) -> Result<MmapChoice, String> {
@@ -182,6 +203,7 @@ impl ScanArgs {
                 url: self.url_field,
             },
             max_doc_bytes: self.max_doc_bytes,
+            encoding: self.encoding.0,
         };
         config.progress = !self.quiet;
         config.validate()?;

@@ -54,9 +54,13 @@ pub fn load(mut file: File, len: u64, choice: MmapChoice) -> io::Result<Buffer> 
         MmapChoice::Always => len > 0,
     };
     if want_map && let Ok(map) = map_file(&file) {
-        return Ok(Buffer::Mapped(map));
+        // A file that changed size since it was looked at is being written: read it instead of
+        // mapping pages that may vanish.
+        if map.len() as u64 == len && file.metadata().is_ok_and(|m| m.len() == len) {
+            return Ok(Buffer::Mapped(map));
+        }
     }
-    let mut bytes = Vec::with_capacity(len as usize);
+    let mut bytes = Vec::with_capacity(len.min(1 << 30) as usize);
     file.read_to_end(&mut bytes)?;
     Ok(Buffer::Owned(bytes))
 }
@@ -64,11 +68,32 @@ pub fn load(mut file: File, len: u64, choice: MmapChoice) -> io::Result<Buffer> 
 fn map_file(file: &File) -> io::Result<memmap2::Mmap> {
     // SAFETY: the mapping is read-only and private to this process. If another process truncates
     // the file while it is mapped, reading the lost pages raises SIGBUS; that is the accepted risk
-    // of mapping crawl files, which are not written while a scan runs. Callers that cannot accept
-    // it choose `MmapChoice::Never`, which reads the file instead.
+    // of mapping crawl files, which are not written while a scan runs. `load` reads instead of
+    // mapping a file whose size changed since it was looked at (one being written), and callers
+    // that cannot accept the risk at all choose `MmapChoice::Never`, which always reads.
     let map = unsafe { memmap2::Mmap::map(file)? };
     // Documents are read front to back: tell the kernel to read ahead.
     #[cfg(unix)]
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_shrank_since_it_was_looked_at_is_read_not_mapped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("shrinking.txt");
+        std::fs::write(&path, vec![b'a'; 4096]).unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        std::fs::write(&path, b"short").unwrap();
+        let buffer = load(File::open(&path).unwrap(), len, MmapChoice::Always).unwrap();
+        assert!(!buffer.is_mapped());
+        assert_eq!(&buffer[..], b"short");
+        let buffer = load(File::open(&path).unwrap(), 5, MmapChoice::Always).unwrap();
+        assert!(buffer.is_mapped());
+        assert_eq!(&buffer[..], b"short");
+    }
 }

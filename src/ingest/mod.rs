@@ -3,13 +3,19 @@
 //! Input: files, directories (walked recursively in name order, hidden entries skipped, only
 //! text and JSON Lines files taken) and `-` for standard input. Output: every document found, in a
 //! deterministic order (argument order, then walk order, then line order), each a byte range into
-//! its input's [`Buffer`] — mapped, read, or decompressed — never a copied `String`.
+//! its input's [`Buffer`] — mapped, read, decompressed, or decoded to UTF-8 from a legacy encoding
+//! ([`decode`]) — never a copied `String` per document.
 //!
 //! Invariants: every record of every input appears exactly once in [`Corpus::docs`], either as a
 //! readable document or with a `skip` reason (unreadable file, malformed JSON line, binary data,
-//! oversized document), so reports can account for all of them. Cost: one read or map per file,
-//! one JSON parse per JSONL line; no per-document allocation beyond the id.
+//! oversized document), so reports can account for all of them. Every buffer the rest of the
+//! pipeline sees is UTF-8: text files are decoded from their detected (or `--encoding`) encoding,
+//! JSON Lines is UTF-8 by definition and its invalid bytes are replaced; either way each document
+//! records its encoding and how many invalid sequences were replaced. Cost: one read or map per
+//! file, one UTF-8 validation per file, one JSON parse per JSONL line; no per-document allocation
+//! beyond the id.
 
+pub mod decode;
 pub mod jsonl;
 pub mod mmap;
 pub mod site;
@@ -17,6 +23,7 @@ pub mod site;
 pub use jsonl::Fields;
 pub use mmap::{Buffer, MmapChoice};
 
+use encoding_rs::Encoding;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Read};
@@ -44,6 +51,24 @@ pub struct Document {
     pub site: String,
     pub span: TextSpan,
     pub skip: Option<String>,
+    /// The encoding the text was decoded from; `None` when the bytes were never decoded (an
+    /// unreadable file, binary data, a file too large).
+    pub encoding: Option<&'static Encoding>,
+    /// Invalid byte sequences replaced by U+FFFD in this document (a JSONL record counts its
+    /// whole line).
+    pub replaced: u32,
+}
+
+impl Document {
+    /// The encoding as shown in reports: `GBK`, `UTF-8`, `Big5`, ..., followed by
+    /// ` (N replaced)` when invalid sequences were replaced; empty when never decoded.
+    pub fn encoding_label(&self) -> String {
+        match self.encoding {
+            None => String::new(),
+            Some(e) if self.replaced == 0 => e.name().to_string(),
+            Some(e) => format!("{} ({} replaced)", e.name(), self.replaced),
+        }
+    }
 }
 
 /// How an input file is read.
@@ -100,6 +125,8 @@ pub struct IngestOptions {
     pub fields: Fields,
     /// Documents larger than this are skipped with a reason instead of processed.
     pub max_doc_bytes: usize,
+    /// Decode inputs without a byte order mark in this encoding instead of detecting one.
+    pub encoding: Option<&'static Encoding>,
 }
 
 impl Default for IngestOptions {
@@ -108,6 +135,7 @@ impl Default for IngestOptions {
             mmap: MmapChoice::Auto,
             fields: Fields::default(),
             max_doc_bytes: 64 << 20,
+            encoding: None,
         }
     }
 }
@@ -225,6 +253,12 @@ pub fn load(input: &Input, opts: &IngestOptions) -> Loaded {
         Ok(read) => read,
         Err(err) => return skipped(format!("cannot read: {err}")),
     };
+    load_buffer(input, buffer, format, opts)
+}
+
+/// Splits the bytes of one input, read as `format`, into documents (decompressing and decoding
+/// first). Never fails: problems become skipped records.
+pub fn load_buffer(input: &Input, buffer: Buffer, format: Format, opts: &IngestOptions) -> Loaded {
     let (buffer, tail_problem) = match format {
         Format::Text | Format::Jsonl => (buffer, None),
         Format::JsonlGz => decompress(&buffer, |b| Box::new(flate2::read::MultiGzDecoder::new(b))),
@@ -238,12 +272,17 @@ pub fn load(input: &Input, opts: &IngestOptions) -> Loaded {
         }
     };
     let mut docs = Vec::new();
-    match format {
-        Format::Text => docs.push(text_document(input, &buffer, opts)),
-        _ => jsonl_documents(input, &buffer, opts, &mut docs),
-    }
+    let buffer = match format {
+        Format::Text => {
+            let (buffer, doc) = text_document(input, buffer, opts);
+            docs.push(doc);
+            buffer
+        }
+        _ => jsonl_documents(input, buffer, opts, &mut docs),
+    };
     if let Some(reason) = tail_problem {
-        let line = buffer.split(|&b| b == b'\n').count() as u32 + 1;
+        // The buffer holds the complete lines before the damage; the damaged record is the next.
+        let line = buffer.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
         docs.push(skipped_doc(format!("{}:{line}", input.id), line, reason));
     }
     Loaded { buffer, docs }
@@ -259,6 +298,8 @@ fn skipped_doc(id: String, line: u32, reason: String) -> Document {
         site,
         span: TextSpan::default(),
         skip: Some(reason),
+        encoding: None,
+        replaced: 0,
     }
 }
 
@@ -315,37 +356,65 @@ fn decompress<'a>(
     }
 }
 
-fn text_document(input: &Input, buffer: &[u8], opts: &IngestOptions) -> Document {
-    let start = if buffer.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+/// The one document of a text file: checked for size and binary data on its raw bytes, then
+/// decoded (the buffer is replaced by the decoded text when it was not UTF-8).
+fn text_document(input: &Input, buffer: Buffer, opts: &IngestOptions) -> (Buffer, Document) {
     let mut doc = Document {
         id: input.id.clone(),
         input: 0,
         line: 0,
         url: None,
         site: site::first_dir(&input.id).to_string(),
-        span: TextSpan {
-            start,
-            end: buffer.len(),
-            escaped: false,
-        },
+        span: TextSpan::default(),
         skip: None,
+        encoding: None,
+        replaced: 0,
     };
-    doc.skip = check_bytes(&buffer[start..], opts);
-    doc
+    let bom = decode::bom(&buffer);
+    let body = &buffer[bom.map_or(0, |(_, len)| len)..];
+    let utf16 = bom
+        .map(|(e, _)| e)
+        .or(opts.encoding)
+        .is_some_and(decode::is_utf16);
+    doc.skip = too_large(body.len(), opts).or_else(|| {
+        if utf16 {
+            None
+        } else {
+            decode::binary_reason(body)
+        }
+    });
+    if doc.skip.is_some() {
+        // Nothing will read these bytes: do not keep them.
+        return (Buffer::Owned(Vec::new()), doc);
+    }
+    let decoded = decode::decode(&buffer, opts.encoding, true);
+    doc.encoding = Some(decoded.encoding);
+    doc.replaced = decoded.replaced.len() as u32;
+    let (buffer, start) = match decoded.owned {
+        Some(text) => (Buffer::Owned(text.into_bytes()), 0),
+        None => (buffer, decoded.bom),
+    };
+    doc.span = TextSpan {
+        start,
+        end: buffer.len(),
+        escaped: false,
+    };
+    (buffer, doc)
+}
+
+fn too_large(len: usize, opts: &IngestOptions) -> Option<String> {
+    (len > opts.max_doc_bytes).then(|| {
+        format!(
+            "document of {len} bytes exceeds --max-doc-bytes {}",
+            opts.max_doc_bytes
+        )
+    })
 }
 
 /// Why a document's raw bytes cannot be processed, if they cannot.
 fn check_bytes(bytes: &[u8], opts: &IngestOptions) -> Option<String> {
-    if bytes.len() > opts.max_doc_bytes {
-        return Some(format!(
-            "document of {} bytes exceeds --max-doc-bytes {}",
-            bytes.len(),
-            opts.max_doc_bytes
-        ));
+    if let Some(reason) = too_large(bytes.len(), opts) {
+        return Some(reason);
     }
     let head = &bytes[..bytes.len().min(8192)];
     if head.contains(&0) {
@@ -354,12 +423,39 @@ fn check_bytes(bytes: &[u8], opts: &IngestOptions) -> Option<String> {
     None
 }
 
-fn jsonl_documents(input: &Input, buffer: &[u8], opts: &IngestOptions, docs: &mut Vec<Document>) {
+/// The records of a JSON Lines buffer, which is returned decoded to UTF-8 (invalid sequences
+/// replaced and counted per line) unless it already was UTF-8.
+fn jsonl_documents(
+    input: &Input,
+    buffer: Buffer,
+    opts: &IngestOptions,
+    docs: &mut Vec<Document>,
+) -> Buffer {
+    let utf16 = decode::bom(&buffer)
+        .map(|(e, _)| e)
+        .or(opts.encoding)
+        .is_some_and(decode::is_utf16);
+    if !utf16 && let Some(reason) = decode::binary_reason(&buffer) {
+        docs.push(skipped_doc(input.id.clone(), 0, reason));
+        return Buffer::Owned(Vec::new());
+    }
+    let decoded = decode::decode(&buffer, opts.encoding, false);
+    let encoding = decoded.encoding;
+    let (buffer, replaced) = match decoded.owned {
+        Some(text) => (Buffer::Owned(text.into_bytes()), decoded.replaced),
+        None => (buffer, Vec::new()),
+    };
+    let mut next_replaced = 0usize;
     let mut offset = 0usize;
     for (index, raw_line) in buffer.split(|&b| b == b'\n').enumerate() {
         let line_no = index as u32 + 1;
         let line_start = offset;
         offset += raw_line.len() + 1;
+        let first_replaced = next_replaced;
+        while next_replaced < replaced.len() && replaced[next_replaced] < offset {
+            next_replaced += 1;
+        }
+        let line_replaced = (next_replaced - first_replaced) as u32;
         let mut line = raw_line;
         let mut start = line_start;
         if index == 0 && line.starts_with(b"\xEF\xBB\xBF") {
@@ -371,7 +467,11 @@ fn jsonl_documents(input: &Input, buffer: &[u8], opts: &IngestOptions, docs: &mu
         }
         let fallback_id = || format!("{}:{line_no}", input.id);
         match jsonl::parse_line(line, start, &opts.fields) {
-            jsonl::Record::Bad(reason) => docs.push(skipped_doc(fallback_id(), line_no, reason)),
+            jsonl::Record::Bad(reason) => docs.push(Document {
+                encoding: Some(encoding),
+                replaced: line_replaced,
+                ..skipped_doc(fallback_id(), line_no, reason)
+            }),
             jsonl::Record::Doc { id, url, text } => {
                 let id = id.unwrap_or_else(fallback_id);
                 let site = site::site_of(url.as_deref(), &id);
@@ -384,10 +484,13 @@ fn jsonl_documents(input: &Input, buffer: &[u8], opts: &IngestOptions, docs: &mu
                     site,
                     span: text,
                     skip,
+                    encoding: Some(encoding),
+                    replaced: line_replaced,
                 });
             }
         }
     }
+    buffer
 }
 
 /// All documents of a scan with the buffers their text lives in.
@@ -536,7 +639,7 @@ mod tests {
         assert_eq!(reasons[0], "");
         assert!(reasons[1].starts_with("malformed JSON"), "{}", reasons[1]);
         assert_eq!(reasons[2], "no text field \"text\"");
-        assert_eq!(reasons[3], "binary data (NUL bytes)");
+        assert_eq!(reasons[3], "binary data (ZIP archive)");
         assert!(reasons[4].starts_with("cannot read"), "{}", reasons[4]);
         assert!(corpus.docs[1].id.ends_with("bad.jsonl:2"));
     }

@@ -2,9 +2,12 @@
 //!
 //! Plain mode writes RFC 4180 CSV with `\n` line ends for programs. Excel mode (`--excel`) writes
 //! a UTF-8 byte order mark and `\r\n`, which Excel and WPS on Chinese Windows need to read UTF-8.
-//! In both modes, free-text cells are cleaned: control characters become spaces, a cell that would
-//! start a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'`, and long text is
-//! cut. In Excel mode every text cell is treated that way, ids included.
+//! In both modes, free-text cells are cleaned: control characters and bidirectional overrides
+//! become spaces, a cell that would start a formula (`=`, `+`, `-`, `@`, tab, carriage return)
+//! gets a leading `'`, and long text is cut. In Excel mode every text cell is treated that way, ids
+//! included; otherwise ids and paths are written as given except that control characters, line
+//! breaks and bidirectional overrides become spaces. Quotes, commas and line breaks inside a
+//! cell are quoted by the csv crate (RFC 4180).
 
 use crate::error::{Error, Result};
 use std::borrow::Cow;
@@ -91,17 +94,36 @@ impl Cell<'_> {
     fn render(&self, excel: bool) -> Cow<'_, str> {
         match self {
             Cell::Id(s) if excel => clean(s, usize::MAX),
-            Cell::Id(s) => Cow::Borrowed(s),
+            Cell::Id(s) => clean_id(s),
             Cell::Text(s) => clean(s, MAX_TEXT_CHARS),
             Cell::Plain(s) => Cow::Borrowed(s.as_str()),
         }
     }
 }
 
+/// Characters a cell never carries: control characters (except a line feed in free text) and
+/// the bidirectional overrides and isolates that make a cell display other than it reads.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// An identifier outside Excel mode: exact, except that unsafe characters (see [`is_unsafe`]) and
+/// line breaks become spaces.
+pub fn clean_id(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_unsafe(c) || c == '\n') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| if is_unsafe(c) || c == '\n' { ' ' } else { c })
+            .collect(),
+    )
+}
+
 /// Cleans free text for a spreadsheet (see the module docs).
 pub fn clean(s: &str, max_chars: usize) -> Cow<'_, str> {
     let risky_start = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let has_control = s.chars().any(|c| c.is_control() && c != '\n');
+    let has_control = s.chars().any(is_unsafe);
     let too_long = s.len() > max_chars && s.chars().count() > max_chars;
     if !risky_start && !has_control && !too_long {
         return Cow::Borrowed(s);
@@ -115,7 +137,7 @@ pub fn clean(s: &str, max_chars: usize) -> Cow<'_, str> {
             out.push('…');
             break;
         }
-        out.push(if c.is_control() && c != '\n' { ' ' } else { c });
+        out.push(if is_unsafe(c) { ' ' } else { c });
     }
     Cow::Owned(out)
 }
@@ -137,6 +159,9 @@ mod tests {
         assert_eq!(clean("a\u{7}b\rc\nd", 100), "a b c\nd");
         assert_eq!(clean("工会工作", 2), "工会…");
         assert!(matches!(clean("普通文本", 100), Cow::Borrowed(_)));
+        assert_eq!(clean("a\u{202E}gpj.exe", 100), "a gpj.exe");
+        assert_eq!(clean_id("id\0\r\n1"), "id   1");
+        assert_eq!(clean_id("=exact, \"as given\""), "=exact, \"as given\"");
     }
 
     #[test]

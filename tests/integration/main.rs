@@ -2,5 +2,7 @@
 
 mod util;
 
+mod dirty;
+mod props;
 mod scan;
 mod simhash;
