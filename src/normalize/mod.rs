@@ -135,7 +135,7 @@ fn fold_into(line: &str, chars: &mut Vec<char>, out: &mut String) {
             .filter(|&c| c.is_alphanumeric() || c == '*' || c == PLACEHOLDER),
     );
     let mut last_placeholder = false;
-    let mut placeholder = |out: &mut String, last: &mut bool| {
+    let placeholder = |out: &mut String, last: &mut bool| {
         if !*last {
             out.push(PLACEHOLDER);
         }
