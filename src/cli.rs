@@ -91,6 +91,11 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 0.25, value_name = "S")]
     pub line_share: f64,
 
+    /// Leave lines that recur on many pages of a site (search boxes, meta lines, download prompts,
+    /// injected ads) out of fingerprints: true or false.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub strip_boilerplate: bool,
+
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -192,6 +197,7 @@ impl ScanArgs {
         };
         config.segment_min_chars = self.line_min_chars;
         config.line_share = self.line_share;
+        config.strip_boilerplate = self.strip_boilerplate;
         config.threads = self.threads.unwrap_or(0);
         config.excel = self.excel;
         config.emit_kept = self.emit_kept;

@@ -37,6 +37,8 @@ pub struct Config {
     /// Pages become candidates through their lines when colliding lines make up this share of the
     /// sketched lines of the page with fewer.
     pub line_share: f64,
+    /// Leave lines that recur across the pages of a site out of fingerprints.
+    pub strip_boilerplate: bool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     pub excel: bool,
@@ -64,6 +66,7 @@ impl Config {
             bands: None,
             segment_min_chars: 30,
             line_share: 0.25,
+            strip_boilerplate: true,
             threads: 0,
             excel: false,
             emit_kept: None,

@@ -5,6 +5,7 @@
 //! `--method simhash`, [`hamming`]) → [`verify`] → [`cluster`] → [`report`], driven by
 //! [`pipeline`] from a [`Config`].
 
+pub mod boilerplate;
 pub mod cluster;
 pub mod config;
 pub mod error;

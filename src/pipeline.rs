@@ -4,6 +4,7 @@
 //! threads and progress bars. Everything it produces is ordered by document index or by sorted
 //! pairs, so the output is identical at any thread count.
 
+use crate::boilerplate::{self, Boilerplate};
 use crate::cluster::{self, Assignment, Role};
 use crate::config::{Config, Method};
 use crate::error::{Error, Result};
@@ -156,6 +157,9 @@ pub struct Fingerprinter {
     simhash: SimHasher,
     line: MinHasher,
     segment_min_chars: u32,
+    /// Lines left out of fingerprints, and the site of every document.
+    boilerplate: Boilerplate,
+    sites: Vec<Option<u32>>,
 }
 
 impl Fingerprinter {
@@ -168,27 +172,42 @@ impl Fingerprinter {
             simhash: SimHasher::new(config.simhash_weighting),
             line: MinHasher::new(SEGMENT_PERM),
             segment_min_chars: config.segment_min_chars,
+            boilerplate: Boilerplate::default(),
+            sites: Vec::new(),
         }
     }
 
+    /// Leaves the lines of `boilerplate` out of fingerprints; `sites[doc]` is each page's site.
+    pub fn with_boilerplate(mut self, boilerplate: Boilerplate, sites: Vec<Option<u32>>) -> Self {
+        self.boilerplate = boilerplate;
+        self.sites = sites;
+        self
+    }
+
     /// Normalizes, tokenizes and shingles `raw` into the workspace (shingles in text order).
-    fn shingle(&self, raw: &str, ws: &mut Workspace) {
-        normalize::normalize_document(raw, &mut ws.norm);
+    fn shingle(&self, doc: u32, raw: &str, ws: &mut Workspace) {
+        let site = self.sites.get(doc as usize).copied().flatten();
+        let skip = |line: &str| self.boilerplate.contains(site, line);
+        normalize::normalize_document_skipping(raw, &mut ws.norm, skip);
+        if ws.norm.text.is_empty() && !self.boilerplate.is_empty() {
+            // A page of nothing but its site's chrome keeps its whole text.
+            normalize::normalize_document(raw, &mut ws.norm);
+        }
         self.tokenizer.token_ends(&ws.norm.text, &mut ws.ends);
         let n = ws.ends.len();
         shingle::shingles_in(&ws.norm.text, &ws.ends, 0, n, self.ngram, &mut ws.shingles);
     }
 
     /// The sorted, deduplicated shingle fingerprints of a document, for exact verification.
-    pub fn shingle_set(&self, raw: &str) -> Vec<u32> {
+    pub fn shingle_set(&self, doc: u32, raw: &str) -> Vec<u32> {
         let mut ws = Workspace::new();
-        self.shingle(raw, &mut ws);
+        self.shingle(doc, raw, &mut ws);
         shingle::fingerprint_set(&ws.shingles)
     }
 
     /// Fingerprints `raw`: writes its page sketch into `sketch` (left as is for an empty text).
-    fn print(&self, raw: &str, ws: &mut Workspace, sketch: &mut [u32]) -> Print {
-        self.shingle(raw, ws);
+    fn print(&self, doc: u32, raw: &str, ws: &mut Workspace, sketch: &mut [u32]) -> Print {
+        self.shingle(doc, raw, ws);
         let mut print = Print {
             raw_chars: ws.norm.raw_chars,
             norm_chars: ws.norm.chars,
@@ -290,7 +309,35 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     lap("read", &mut timings);
 
     // Normalize, tokenize, shingle, sketch.
-    let fingerprinter = Fingerprinter::new(config);
+    // Boilerplate: lines recurring across the pages of a site.
+    let mut fingerprinter = Fingerprinter::new(config);
+    if config.strip_boilerplate {
+        let mut site_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let sites: Vec<Option<u32>> = corpus
+            .docs
+            .iter()
+            .map(|doc| {
+                (!doc.site.is_empty()).then(|| {
+                    let next = site_ids.len() as u32;
+                    *site_ids.entry(doc.site.as_str()).or_insert(next)
+                })
+            })
+            .collect();
+        let keys: Vec<Vec<u64>> = corpus
+            .docs
+            .par_iter()
+            .map(|doc| {
+                if doc.skip.is_some() {
+                    Vec::new()
+                } else {
+                    boilerplate::page_keys(&corpus.text(doc))
+                }
+            })
+            .collect();
+        let learned = Boilerplate::learn(&keys, &sites);
+        fingerprinter = fingerprinter.with_boilerplate(learned, sites);
+        lap("boilerplate", &mut timings);
+    }
     normalize::zh::warm_up();
     let bar = progress_bar(config, n as u64, "fingerprint");
     // One sketch slot per page; SimHash keeps its fingerprints in `Print` instead.
@@ -303,11 +350,12 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let prints: Vec<Print> = page_values
         .par_chunks_mut(num_perm)
         .zip(corpus.docs.par_iter())
-        .map_init(Workspace::new, |ws, (sketch, doc)| {
+        .enumerate()
+        .map_init(Workspace::new, |ws, (index, (sketch, doc))| {
             let print = if doc.skip.is_some() {
                 Print::default()
             } else {
-                fingerprinter.print(&corpus.text(doc), ws, sketch)
+                fingerprinter.print(index as u32, &corpus.text(doc), ws, sketch)
             };
             bar.inc(1);
             print
@@ -448,7 +496,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let computed: Vec<(u32, Vec<u32>)> = involved
         .par_iter()
         .map(|&d| {
-            let set = fingerprinter.shingle_set(&corpus.text(&corpus.docs[d as usize]));
+            let set = fingerprinter.shingle_set(d, &corpus.text(&corpus.docs[d as usize]));
             bar.inc(1);
             (d, set)
         })

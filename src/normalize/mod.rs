@@ -64,6 +64,11 @@ impl Normalized {
 
 /// Normalizes `raw` into `out` (cleared first).
 pub fn normalize_document(raw: &str, out: &mut Normalized) {
+    normalize_document_skipping(raw, out, |_| false);
+}
+
+/// Normalizes `raw` into `out` without the raw lines for which `skip` is true (boilerplate).
+pub fn normalize_document_skipping(raw: &str, out: &mut Normalized, skip: impl Fn(&str) -> bool) {
     out.text.clear();
     out.lines.clear();
     out.traditional = zh::is_traditional(raw);
@@ -71,6 +76,9 @@ pub fn normalize_document(raw: &str, out: &mut Normalized) {
     let mut scratch = std::mem::take(&mut out.scratch);
     let mut chars = std::mem::take(&mut out.folded);
     for (index, line) in raw.split('\n').enumerate() {
+        if skip(line) {
+            continue;
+        }
         scratch.clear();
         nfkc_into(line, &mut scratch);
         let start = out.text.len();

@@ -424,3 +424,77 @@ fn bundled_sample_matches_its_truth() {
     let derived_traditional = doc(&docs, "www.cnfla.com/health_union_traditional.txt");
     assert_ne!(derived_traditional["role"], "unique");
 }
+
+#[test]
+fn boilerplate_learned_per_site_is_left_out_of_fingerprints() {
+    // Two sites of six pages each, every page in its site's chrome; the hospital report is on both.
+    let a = articles();
+    let bodies = [&a.district, &a.school, &a.company, &a.expo, &a.plan];
+    let short: String = a.hospital.lines().take(6).collect::<Vec<_>>().join("\n");
+    // Site b's own chrome: other navigation, other related titles, a download prompt.
+    let other_chrome = |site: &str, body: &str| {
+        let related: Vec<String> = (1..=8)
+            .map(|i| format!("{i}、{site}精选年终个人述职报告模板下载第{i}套"))
+            .collect();
+        format!(
+            "首页 > 范文大全 > 总结报告\n{body}\n猜你喜欢\n{}\n点击下载本文完整版Word文档\n",
+            related.join("\n")
+        )
+    };
+    let wrap = |site: &str, body: &str| {
+        if site == "a.cn" {
+            chrome(site, body)
+        } else {
+            other_chrome(site, body)
+        }
+    };
+    let dir = Dir::new();
+    for (site, prefix) in [("a.cn", "甲"), ("b.cn", "乙")] {
+        for (i, body) in bodies.iter().enumerate() {
+            // Each site prints only part of the other reports, so no page is a copy across sites.
+            let part: Vec<&str> = body
+                .lines()
+                .skip(if prefix == "甲" { 0 } else { 8 })
+                .take(6)
+                .collect();
+            dir.write(
+                &format!("crawl/{site}/{i}.txt"),
+                wrap(site, &part.join("\n")),
+            );
+        }
+        dir.write(&format!("crawl/{site}/hospital.txt"), wrap(site, &short));
+    }
+    let jaccard = |out: &str| {
+        let docs = rows(&dir.join(out).join("documents.csv"));
+        let copy = doc(&docs, "b.cn/hospital.txt");
+        assert_eq!(copy["representative_id"], "a.cn/hospital.txt", "{copy:?}");
+        let others = docs.iter().filter(|r| !r["doc_id"].contains("hospital"));
+        let roles: Vec<String> = others
+            .clone()
+            .map(|r| format!("{} {}", r["doc_id"], r["role"]))
+            .collect();
+        assert!(
+            others.clone().all(|r| r["role"] == "unique"),
+            "{out}: chrome alone makes no copy {roles:?}"
+        );
+        assert_eq!(others.count(), 10);
+        copy["jaccard"].parse::<f64>().unwrap()
+    };
+    dir.scan(&["crawl", "--out", "strip", "--quiet"])
+        .expect_code(0);
+    dir.scan(&[
+        "crawl",
+        "--out",
+        "keep",
+        "--quiet",
+        "--strip-boilerplate",
+        "false",
+    ])
+    .expect_code(0);
+    let (stripped, kept) = (jaccard("strip"), jaccard("keep"));
+    assert!(stripped > kept + 0.05, "stripped {stripped} vs kept {kept}");
+    assert!(
+        stripped > 0.95 && kept < 0.8,
+        "stripped {stripped} vs kept {kept}"
+    );
+}
