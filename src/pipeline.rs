@@ -49,8 +49,6 @@ impl Skip {
 pub struct DocOutcome {
     pub raw_chars: u32,
     pub norm_chars: u32,
-    pub shingles: u32,
-    pub traditional: bool,
     pub skip: Option<Skip>,
     /// 1-based cluster id; 0 for skipped documents.
     pub cluster_id: u32,
@@ -140,7 +138,7 @@ impl Workspace {
 struct Print {
     raw_chars: u32,
     norm_chars: u32,
-    traditional: bool,
+    /// Shingles in text order, repeats included (0: nothing left after normalization).
     shingles: u32,
     /// With `--method simhash`: the page fingerprint (the page sketch is not used).
     simhash: u64,
@@ -211,7 +209,6 @@ impl Fingerprinter {
         let mut print = Print {
             raw_chars: ws.norm.raw_chars,
             norm_chars: ws.norm.chars,
-            traditional: ws.norm.traditional,
             shingles: ws.shingles.len() as u32,
             ..Print::default()
         };
@@ -371,8 +368,6 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         .map(|(doc, print)| DocOutcome {
             raw_chars: print.raw_chars,
             norm_chars: print.norm_chars,
-            shingles: print.shingles,
-            traditional: print.traditional,
             skip: match &doc.skip {
                 Some(reason) => Some(Skip::Unreadable(reason.clone())),
                 None if print.shingles == 0 => Some(Skip::Empty),

@@ -2,7 +2,7 @@
 //! archives, unreadable entries, huge documents and text crafted against spreadsheets. The scan
 //! keeps going, says what it could not read, and loses no record.
 
-use crate::util::{Dir, doc, rows, seed_lines};
+use crate::util::{Articles, Dir, articles, doc, rows, seed_lines};
 use encoding_rs::{BIG5, GB18030, GBK};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -66,12 +66,15 @@ fn by_source<'a>(docs: &'a [Row], suffix: &str) -> Vec<&'a Row> {
 
 #[test]
 fn legacy_encodings_are_detected_and_decoded() {
-    let hospital = seed_lines("000_", 3, 48);
-    let district = format!("{}\n附：𠀀字（GB18030 四字节）", seed_lines("002_", 6, 44));
-    let school = seed_lines("001_", 3, 46);
-    let company = seed_lines("000_", 87, 143);
-    let plan = seed_lines("002_", 136, 176);
-    let expo = seed_lines("002_", 104, 133);
+    let Articles {
+        hospital,
+        district,
+        school,
+        company,
+        expo,
+        plan,
+    } = articles();
+    let district = format!("{district}\n附：𠀀字（GB18030 四字节）");
     let dir = Dir::new();
     dir.write("enc/utf8.txt", &hospital);
     dir.write("enc/gbk.txt", GBK.encode(&hospital).0);
@@ -184,7 +187,7 @@ fn binary_files_under_text_names_are_skipped_with_a_reason() {
 
 #[test]
 fn broken_json_lines_and_truncated_archives_lose_no_record() {
-    let school = seed_lines("001_", 3, 46);
+    let school = articles().school;
     let dir = Dir::new();
     let mut half = jsonl(&[
         serde_json::json!({"id": "a", "text": school}),

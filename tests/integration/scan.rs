@@ -1,27 +1,6 @@
 //! `neardup scan` end to end.
 
-use crate::util::{Dir, chrome, doc, rows, seed_lines};
-
-/// Articles cut from the seed pages.
-struct Articles {
-    hospital: String,
-    district: String,
-    school: String,
-    company: String,
-    expo: String,
-    plan: String,
-}
-
-fn articles() -> Articles {
-    Articles {
-        hospital: seed_lines("000_", 3, 48),
-        district: seed_lines("002_", 6, 44),
-        school: seed_lines("001_", 3, 46),
-        company: seed_lines("000_", 87, 143),
-        expo: seed_lines("002_", 104, 133),
-        plan: seed_lines("002_", 136, 176),
-    }
-}
+use crate::util::{Dir, articles, chrome, doc, rows};
 
 /// A crawl with known copies: the hospital report on three sites (one in traditional Chinese with
 /// stray marks, one with placeholders and an ad line), the district report alone and inside a

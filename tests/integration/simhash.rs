@@ -1,17 +1,19 @@
 //! `neardup scan --method simhash`: the same reports from SimHash candidates.
 
-use crate::util::{Dir, chrome, doc, rows, seed_lines};
+use crate::util::{Articles, Dir, articles, chrome, doc, rows};
 
 /// A crawl with known copies: the hospital report on three sites (one with placeholders and an ad
 /// line, one in traditional Chinese), the district report alone and inside a collection page, an
 /// exact copy of a third report, and two reports that share only their site's chrome.
 fn crawl() -> Dir {
-    let hospital = seed_lines("000_", 3, 48);
-    let district = seed_lines("002_", 6, 44);
-    let school = seed_lines("001_", 3, 46);
-    let company = seed_lines("000_", 87, 143);
-    let expo = seed_lines("002_", 104, 133);
-    let plan = seed_lines("002_", 136, 176);
+    let Articles {
+        hospital,
+        district,
+        school,
+        company,
+        expo,
+        plan,
+    } = articles();
     let dir = Dir::new();
     dir.write("crawl/a.cn/hospital.txt", chrome("a.cn", &hospital));
     let mut copy: Vec<String> = hospital

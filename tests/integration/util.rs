@@ -136,3 +136,24 @@ pub fn chrome(site: &str, body: &str) -> String {
         related.join("\n")
     )
 }
+
+/// Articles cut from the seed pages.
+pub struct Articles {
+    pub hospital: String,
+    pub district: String,
+    pub school: String,
+    pub company: String,
+    pub expo: String,
+    pub plan: String,
+}
+
+pub fn articles() -> Articles {
+    Articles {
+        hospital: seed_lines("000_", 3, 48),
+        district: seed_lines("002_", 6, 44),
+        school: seed_lines("001_", 3, 46),
+        company: seed_lines("000_", 87, 143),
+        expo: seed_lines("002_", 104, 133),
+        plan: seed_lines("002_", 136, 176),
+    }
+}
