@@ -597,42 +597,52 @@ pub fn score(pages: &[TruthPage], truth: &HashMap<(u32, u32), u8>, predicted: &P
     }
 }
 
-fn print(s: &Score) {
-    println!(
+/// The scores as printed.
+fn render(s: &Score) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "pages {}  predicted pairs {}  true pairs {}  TP {}",
         s.pages, s.predicted, s.truth, s.tp
     );
-    println!(
+    let _ = writeln!(
+        out,
         "precision {:.4}  recall {:.4}  F1 {:.4}",
         s.precision, s.recall, s.f1
     );
     if s.unmatched_doc_ids > 0 {
-        println!(
+        let _ = writeln!(
+            out,
             "warning: {} report doc ids not found in the truth",
             s.unmatched_doc_ids
         );
     }
-    println!("recall by kind:");
+    let _ = writeln!(out, "recall by kind:");
     for k in &s.recall_by_kind {
-        println!(
+        let _ = writeln!(
+            out,
             "  {:<12} {:>8} / {:<8} {:.4}",
             k.kind, k.found, k.true_pairs, k.recall
         );
     }
-    println!("false positives:");
+    let _ = writeln!(out, "false positives:");
     for k in ["partial_overlap", "same_site_chrome", "other"] {
-        println!("  {:<16} {}", k, s.false_positives[k]);
+        let _ = writeln!(out, "  {:<16} {}", k, s.false_positives[k]);
     }
     if let Some(p) = &s.paragraphs {
-        println!(
+        let _ = writeln!(
+            out,
             "paragraphs: rows {} (unmatched {})  predicted pairs {}  true pairs {}  TP {}",
             p.rows, p.unmatched_rows, p.predicted_pairs, p.true_pairs, p.tp_pairs
         );
-        println!(
+        let _ = writeln!(
+            out,
             "  precision {:.4}  recall {:.4}  F1 {:.4}",
             p.precision, p.recall, p.f1
         );
     }
+    out
 }
 
 /// Missed true pairs and false positives, sorted, one per line.
@@ -695,7 +705,12 @@ fn main() -> Result<()> {
     if pm.exists() {
         s.paragraphs = Some(paragraph_score(&pm, &pages, &ids)?);
     }
-    print(&s);
+    // A closed pipe (`neardup-score ... | head`) is not an error.
+    if let Err(err) = std::io::Write::write_all(&mut std::io::stdout(), render(&s).as_bytes())
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(err.into());
+    }
     if let Some(path) = &cli.errors {
         write_errors(path, &pages, &truth, &predicted)?;
     }
