@@ -11,6 +11,10 @@
 //! (`时间:2017-08-14 19:57:58 作者:小编`) has one key on every page. Invariant: a line is
 //! boilerplate only on its own site; pages without a site learn nothing. Cost: one xxh3 per raw
 //! line and a sort of (site, key, page) triples.
+//!
+//! Two rules need no learning: a short line with a web address ([`has_web_address`]: a site's
+//! name in its header, an ad for another site) and a line matching one of the user's
+//! `--boilerplate-patterns`.
 
 use std::collections::HashSet;
 use xxhash_rust::xxh3::xxh3_64;
@@ -22,7 +26,16 @@ pub const MIN_SHARE: f64 = 0.2;
 
 /// The key of a raw line: whitespace removed, digit runs folded; `None` for a blank line.
 pub fn line_key(line: &str) -> Option<u64> {
-    let mut folded = Vec::with_capacity(line.len());
+    // Most lines fit on the stack; longer ones are folded into a heap buffer.
+    let mut stack = [0u8; 512];
+    let mut heap = Vec::new();
+    let folded: &mut [u8] = if line.len() <= stack.len() {
+        &mut stack
+    } else {
+        heap.resize(line.len(), 0);
+        &mut heap
+    };
+    let mut len = 0;
     let mut last_digit = false;
     for &b in line.as_bytes() {
         if b.is_ascii_whitespace() {
@@ -30,15 +43,17 @@ pub fn line_key(line: &str) -> Option<u64> {
         }
         if b.is_ascii_digit() {
             if !last_digit {
-                folded.push(b'0');
+                folded[len] = b'0';
+                len += 1;
             }
             last_digit = true;
         } else {
-            folded.push(b);
+            folded[len] = b;
+            len += 1;
             last_digit = false;
         }
     }
-    (!folded.is_empty()).then(|| xxh3_64(&folded))
+    (len > 0).then(|| xxh3_64(&folded[..len]))
 }
 
 /// The distinct line keys of a page.
@@ -49,10 +64,88 @@ pub fn page_keys(text: &str) -> Vec<u64> {
     keys
 }
 
-/// The boilerplate lines of a corpus.
+/// Lines with a web address and at most this many characters are site chrome: a site's name in
+/// a header, a footer link, an ad for another site (`www.x.com【x.com范文网】`).
+pub const WEB_LINE_MAX_CHARS: usize = 60;
+
+/// Whether `line` contains a host name such as `www.gz85.com` or `Gz85.com`: ASCII labels of
+/// letters, digits and `-` joined by dots, the last one 2–6 letters long.
+pub fn has_web_address(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let label = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !label(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        // A run of labels and dots.
+        let start = i;
+        while i < bytes.len() && (label(bytes[i]) || bytes[i] == b'.') {
+            i += 1;
+        }
+        let token = line[start..i].trim_matches('.');
+        let mut parts = token.split('.');
+        let Some(tld) = token.rsplit('.').next() else {
+            continue;
+        };
+        let first = parts.next().unwrap_or("");
+        if token.contains('.')
+            && !first.is_empty()
+            && (2..=6).contains(&tld.len())
+            && tld.bytes().all(|b| b.is_ascii_alphabetic())
+            && token.split('.').all(|p| !p.is_empty())
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Patterns a user gives for lines that are boilerplate on every site (`--boilerplate-patterns`).
+#[derive(Debug, Clone)]
+pub struct Patterns {
+    set: regex::RegexSet,
+}
+
+impl Patterns {
+    /// Reads one regular expression per line; blank lines and lines starting with `#` are skipped.
+    /// An error names the line of the bad pattern.
+    pub fn parse(text: &str) -> Result<Patterns, String> {
+        let mut patterns = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            regex::Regex::new(line).map_err(|e| format!("line {}: {e}", index + 1))?;
+            patterns.push(line.to_string());
+        }
+        let set = regex::RegexSet::new(&patterns).map_err(|e| e.to_string())?;
+        Ok(Patterns { set })
+    }
+
+    pub fn is_match(&self, line: &str) -> bool {
+        self.set.is_match(line.trim())
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
+/// The boilerplate lines of a corpus: learned per site, lines with a web address, and the user's
+/// patterns.
 #[derive(Debug, Default, Clone)]
 pub struct Boilerplate {
     lines: HashSet<(u32, u64)>,
+    /// Short lines with a web address are boilerplate on every site.
+    pub web_lines: bool,
+    pub patterns: Option<Patterns>,
 }
 
 impl Boilerplate {
@@ -85,24 +178,52 @@ impl Boilerplate {
             }
             start = end;
         }
-        Boilerplate { lines }
+        Boilerplate {
+            lines,
+            web_lines: false,
+            patterns: None,
+        }
+    }
+
+    /// Also counts short lines with a web address ([`has_web_address`]) as boilerplate.
+    pub fn with_web_lines(mut self, on: bool) -> Self {
+        self.web_lines = on;
+        self
+    }
+
+    /// Also counts lines matching one of `patterns` as boilerplate.
+    pub fn with_patterns(mut self, patterns: Option<Patterns>) -> Self {
+        self.patterns = patterns;
+        self
     }
 
     /// Whether a raw line of a page of `site` is boilerplate.
     pub fn contains(&self, site: Option<u32>, line: &str) -> bool {
-        match (site, self.lines.is_empty()) {
-            (Some(site), false) => line_key(line).is_some_and(|k| self.lines.contains(&(site, k))),
-            _ => false,
+        if let (Some(site), false) = (site, self.lines.is_empty())
+            && line_key(line).is_some_and(|k| self.lines.contains(&(site, k)))
+        {
+            return true;
         }
+        if self.web_lines
+            && line.len() <= WEB_LINE_MAX_CHARS * 4
+            && line.chars().count() <= WEB_LINE_MAX_CHARS
+            && has_web_address(line)
+        {
+            return true;
+        }
+        self.patterns.as_ref().is_some_and(|p| p.is_match(line))
     }
 
-    /// How many (site, line) pairs are boilerplate.
+    /// How many (site, line) pairs were learned.
     pub fn len(&self) -> usize {
         self.lines.len()
     }
 
+    /// Whether no line can be boilerplate.
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
+            && !self.web_lines
+            && self.patterns.as_ref().is_none_or(|p| p.is_empty())
     }
 }
 
@@ -163,5 +284,47 @@ mod tests {
         );
         assert!(!b.contains(None, "搜索"));
         assert_eq!(b.len(), 2);
+    }
+
+    #[test]
+    fn web_addresses() {
+        for line in [
+            "www.xiexiebang.com【xiexiebang.com范文网】",
+            "【www.gz85.com - 工会工作总结范文】",
+            "Gz85.com更多 精选总结阅读",
+            "来源:fanwen.cn",
+        ] {
+            assert!(has_web_address(line), "{line}");
+        }
+        for line in [
+            "增长3.5%,完成率98.2%",
+            "2019.05.11",
+            "一、业务量不断提高.",
+            "word格式文档",
+            "...",
+            "a.b",
+        ] {
+            assert!(!has_web_address(line), "{line}");
+        }
+        let b = Boilerplate::default().with_web_lines(true);
+        assert!(b.contains(None, "www.xiexiebang.com【xiexiebang.com范文网】"));
+        let long = format!("{}见www.gov.cn。", "各单位认真学习文件精神,".repeat(6));
+        assert!(
+            !b.contains(None, &long),
+            "a long paragraph citing a site is text"
+        );
+        assert!(!Boilerplate::default().contains(None, "www.x.com"));
+    }
+
+    #[test]
+    fn user_patterns() {
+        let p = Patterns::parse("# chrome\n\n^当前位置\n下载.*文档$\n").unwrap();
+        assert_eq!(p.len(), 2);
+        let b = Boilerplate::default().with_patterns(Some(p));
+        assert!(b.contains(Some(3), "  当前位置:首页>工作总结 "));
+        assert!(b.contains(None, "下载2012年全区卫生工会工作总结word格式文档"));
+        assert!(!b.contains(None, "我们的当前位置很重要"));
+        let err = Patterns::parse("ok\n(unclosed\n").unwrap_err();
+        assert!(err.starts_with("line 2:"), "{err}");
     }
 }

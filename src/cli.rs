@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use neardup::Config;
-use neardup::config::{Method, default_ngram};
+use neardup::config::{Level, Method, default_ngram};
 use neardup::ingest::{Fields, IngestOptions, MmapChoice};
 use neardup::lsh::Bands;
 use neardup::signature::Weighting;
@@ -96,6 +96,37 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub strip_boilerplate: bool,
 
+    /// A file of regular expressions, one per line (# starts a comment): lines matching one are
+    /// boilerplate on every site.
+    #[arg(long, value_name = "FILE")]
+    pub boilerplate_patterns: Option<PathBuf>,
+
+    /// What to cluster: page, paragraph or both.
+    #[arg(long, default_value = "both", value_parser = parse_level)]
+    pub level: Level,
+
+    /// Paragraphs with fewer normalized characters are kept in their page but are not counted as
+    /// copies, unless they are boilerplate (1 to 30).
+    #[arg(long, default_value_t = 16, value_name = "CHARS")]
+    pub paragraph_min_chars: u32,
+
+    /// Jaccard similarity at or above which two paragraphs are copies.
+    #[arg(long, default_value_t = 0.5, value_name = "T")]
+    pub paragraph_threshold: f64,
+
+    /// Share of a paragraph found in a longer one at or above which it is a contained copy.
+    #[arg(long, default_value_t = 0.8, value_name = "C")]
+    pub paragraph_containment: f64,
+
+    /// Write every paragraph cluster with its full representative text as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    pub emit_paragraphs: Option<PathBuf>,
+
+    /// With --emit-kept: write the text without boilerplate lines and with paragraphs repeated on
+    /// a page kept once.
+    #[arg(long)]
+    pub clean_text: bool,
+
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -139,6 +170,10 @@ pub struct ScanArgs {
 }
 
 fn parse_tokenizer(s: &str) -> Result<TokenizerKind, String> {
+    s.parse()
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
     s.parse()
 }
 
@@ -198,6 +233,13 @@ impl ScanArgs {
         config.segment_min_chars = self.line_min_chars;
         config.line_share = self.line_share;
         config.strip_boilerplate = self.strip_boilerplate;
+        config.boilerplate_patterns = self.boilerplate_patterns;
+        config.level = self.level;
+        config.paragraph_min_chars = self.paragraph_min_chars;
+        config.paragraph_threshold = self.paragraph_threshold;
+        config.paragraph_containment = self.paragraph_containment;
+        config.emit_paragraphs = self.emit_paragraphs;
+        config.clean_text = self.clean_text;
         config.threads = self.threads.unwrap_or(0);
         config.excel = self.excel;
         config.emit_kept = self.emit_kept;

@@ -37,8 +37,23 @@ pub struct Config {
     /// Pages become candidates through their lines when colliding lines make up this share of the
     /// sketched lines of the page with fewer.
     pub line_share: f64,
-    /// Leave lines that recur across the pages of a site out of fingerprints.
+    /// Leave boilerplate lines (learned per site, short lines with a web address, user patterns)
+    /// out of page fingerprints.
     pub strip_boilerplate: bool,
+    /// A file of regular expressions for lines that are boilerplate on every site.
+    pub boilerplate_patterns: Option<PathBuf>,
+    /// Pages, paragraphs or both.
+    pub level: Level,
+    /// Paragraphs with fewer normalized characters do not count as copies (unless boilerplate).
+    pub paragraph_min_chars: u32,
+    /// Jaccard at or above which two paragraphs are copies.
+    pub paragraph_threshold: f64,
+    /// Share of a paragraph found in a longer one at or above which it is a contained copy.
+    pub paragraph_containment: f64,
+    /// Write every paragraph cluster with its full text as JSON Lines.
+    pub emit_paragraphs: Option<PathBuf>,
+    /// With `emit_kept`: boilerplate removed and paragraphs repeated on a page kept once.
+    pub clean_text: bool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     pub excel: bool,
@@ -67,6 +82,13 @@ impl Config {
             segment_min_chars: 30,
             line_share: 0.25,
             strip_boilerplate: true,
+            boilerplate_patterns: None,
+            level: Level::Both,
+            paragraph_min_chars: 16,
+            paragraph_threshold: 0.5,
+            paragraph_containment: 0.8,
+            emit_paragraphs: None,
+            clean_text: false,
             threads: 0,
             excel: false,
             emit_kept: None,
@@ -96,10 +118,30 @@ impl Config {
         for (name, v) in [
             ("--threshold", self.threshold),
             ("--containment", self.containment),
+            ("--paragraph-threshold", self.paragraph_threshold),
+            ("--paragraph-containment", self.paragraph_containment),
         ] {
             if !(v > 0.0 && v <= 1.0) {
                 return Err(format!("{name} must be in (0, 1], got {v}"));
             }
+        }
+        if !(1..=30).contains(&self.paragraph_min_chars) {
+            return Err(format!(
+                "--paragraph-min-chars must be between 1 and 30, got {}",
+                self.paragraph_min_chars
+            ));
+        }
+        if self.clean_text && self.emit_kept.is_none() {
+            return Err("--clean-text needs --emit-kept FILE".into());
+        }
+        if self.clean_text && !self.level.paragraphs() {
+            return Err("--clean-text needs paragraphs: --level both or paragraph".into());
+        }
+        if self.emit_paragraphs.is_some() && !self.level.paragraphs() {
+            return Err("--emit-paragraphs needs --level both or paragraph".into());
+        }
+        if self.emit_kept.is_some() && !self.level.pages() {
+            return Err("--emit-kept needs page decisions: --level both or page".into());
         }
         if self.max_hamming > crate::hamming::MAX_K {
             return Err(format!(
@@ -147,6 +189,51 @@ impl std::str::FromStr for Method {
             "simhash" => Ok(Method::SimHash),
             other => Err(format!(
                 "unknown method {other:?} (expected minhash or simhash)"
+            )),
+        }
+    }
+}
+
+/// What a scan clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Pages only: documents.csv, clusters.csv, pairs.csv.
+    Page,
+    /// Paragraphs only: documents.csv (without page clusters), paragraphs.csv,
+    /// paragraph_members.csv.
+    Paragraph,
+    /// Both.
+    Both,
+}
+
+impl Level {
+    pub fn pages(self) -> bool {
+        self != Level::Paragraph
+    }
+
+    pub fn paragraphs(self) -> bool {
+        self != Level::Page
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Page => "page",
+            Level::Paragraph => "paragraph",
+            Level::Both => "both",
+        }
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "page" => Ok(Level::Page),
+            "paragraph" => Ok(Level::Paragraph),
+            "both" => Ok(Level::Both),
+            other => Err(format!(
+                "unknown level {other:?} (expected page, paragraph or both)"
             )),
         }
     }

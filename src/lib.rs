@@ -13,6 +13,7 @@ pub mod hamming;
 pub mod ingest;
 pub mod lsh;
 pub mod normalize;
+pub mod paragraph;
 pub mod pipeline;
 pub mod report;
 pub mod shingle;

@@ -4,14 +4,15 @@
 //! threads and progress bars. Everything it produces is ordered by document index or by sorted
 //! pairs, so the output is identical at any thread count.
 
-use crate::boilerplate::{self, Boilerplate};
+use crate::boilerplate::{self, Boilerplate, Patterns};
 use crate::cluster::{self, Assignment, Role};
-use crate::config::{Config, Method};
+use crate::config::{Config, Level, Method};
 use crate::error::{Error, Result};
 use crate::hamming;
 use crate::ingest::{self, Corpus};
 use crate::lsh::{self, Bands, BucketPolicy, Sketches};
 use crate::normalize::{self, Normalized};
+use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, SeenKeys};
 use crate::shingle;
 use crate::signature::{MinHasher, SimHasher, jaccard_estimate, minhash::EMPTY, simhash};
 use crate::tokenize::Tokenizer;
@@ -88,6 +89,10 @@ pub struct Scan {
     pub clusters: Vec<ClusterInfo>,
     pub bands: Bands,
     pub candidates: usize,
+    /// What was clustered.
+    pub level: Level,
+    /// With paragraphs: the paragraph clusters.
+    pub paragraphs: Option<ParaScan>,
     pub timings: Vec<StageTime>,
 }
 
@@ -119,6 +124,10 @@ struct Workspace {
     shingles: Vec<u64>,
     segment: Vec<u64>,
     sorted: Vec<u64>,
+    para: ParaWorkspace,
+    line: String,
+    /// The page was all boilerplate and kept its whole text.
+    all_chrome: bool,
 }
 
 impl Workspace {
@@ -129,6 +138,9 @@ impl Workspace {
             shingles: Vec::new(),
             segment: Vec::new(),
             sorted: Vec::new(),
+            para: ParaWorkspace::default(),
+            line: String::new(),
+            all_chrome: false,
         }
     }
 }
@@ -144,6 +156,9 @@ struct Print {
     simhash: u64,
     /// Sketches of long lines, `SEGMENT_PERM` values each.
     segments: Vec<u32>,
+    /// With paragraphs: every paragraph of the page, and the texts this worker saw first.
+    paras: Vec<ParaPrint>,
+    first: FirstSeen,
 }
 
 /// The settings the fingerprint stages share.
@@ -155,9 +170,14 @@ pub struct Fingerprinter {
     simhash: SimHasher,
     line: MinHasher,
     segment_min_chars: u32,
-    /// Lines left out of fingerprints, and the site of every document.
+    /// Boilerplate lines, the site of every document, and whether boilerplate is left out of
+    /// page fingerprints.
     boilerplate: Boilerplate,
     sites: Vec<Option<u32>>,
+    strip: bool,
+    /// With paragraphs: the minimum length of a copy, and the texts already fingerprinted.
+    paragraph_min_chars: Option<u32>,
+    seen: SeenKeys,
 }
 
 impl Fingerprinter {
@@ -172,22 +192,37 @@ impl Fingerprinter {
             segment_min_chars: config.segment_min_chars,
             boilerplate: Boilerplate::default(),
             sites: Vec::new(),
+            strip: false,
+            paragraph_min_chars: config
+                .level
+                .paragraphs()
+                .then_some(config.paragraph_min_chars),
+            seen: SeenKeys::default(),
         }
     }
 
-    /// Leaves the lines of `boilerplate` out of fingerprints; `sites[doc]` is each page's site.
-    pub fn with_boilerplate(mut self, boilerplate: Boilerplate, sites: Vec<Option<u32>>) -> Self {
+    /// Knows the lines of `boilerplate` (left out of page fingerprints when `strip`);
+    /// `sites[doc]` is each page's site.
+    pub fn with_boilerplate(
+        mut self,
+        boilerplate: Boilerplate,
+        sites: Vec<Option<u32>>,
+        strip: bool,
+    ) -> Self {
         self.boilerplate = boilerplate;
         self.sites = sites;
+        self.strip = strip;
         self
     }
 
     /// Normalizes, tokenizes and shingles `raw` into the workspace (shingles in text order).
     fn shingle(&self, doc: u32, raw: &str, ws: &mut Workspace) {
         let site = self.sites.get(doc as usize).copied().flatten();
-        let skip = |line: &str| self.boilerplate.contains(site, line);
+        let skip = |line: &str| self.strip && self.boilerplate.contains(site, line);
         normalize::normalize_document_skipping(raw, &mut ws.norm, skip);
-        if ws.norm.text.is_empty() && !self.boilerplate.is_empty() {
+        ws.all_chrome = false;
+        if ws.norm.text.is_empty() && self.strip && !self.boilerplate.is_empty() {
+            ws.all_chrome = true;
             // A page of nothing but its site's chrome keeps its whole text.
             normalize::normalize_document(raw, &mut ws.norm);
         }
@@ -242,7 +277,80 @@ impl Fingerprinter {
             print.segments.resize(at + SEGMENT_PERM, 0);
             self.line.sketch(&ws.segment, &mut print.segments[at..]);
         }
+        if let Some(min_chars) = self.paragraph_min_chars {
+            self.paragraphs(doc, raw, min_chars, ws, &mut print);
+            // Kept until the paragraph stage: no spare capacity.
+            print.paras.shrink_to_fit();
+            let first = &mut print.first;
+            first.keys.shrink_to_fit();
+            first.sketches.shrink_to_fit();
+            first.anchors.shrink_to_fit();
+            first.sets.shrink_to_fit();
+            first.set_end.shrink_to_fit();
+        }
         print
+    }
+
+    /// The paragraphs of a page: every non-blank raw line with text left after normalization.
+    /// Boilerplate lines left out of the page text are normalized on their own.
+    fn paragraphs(
+        &self,
+        doc: u32,
+        raw: &str,
+        min_chars: u32,
+        ws: &mut Workspace,
+        print: &mut Print,
+    ) {
+        let site = self.sites.get(doc as usize).copied().flatten();
+        let check = !self.boilerplate.is_empty();
+        let mut cursor = 0;
+        for (index, raw_line) in raw.split('\n').enumerate() {
+            let number = index as u32 + 1;
+            let in_text = ws
+                .norm
+                .lines
+                .get(cursor)
+                .filter(|l| l.line == number)
+                .copied();
+            if in_text.is_some() {
+                cursor += 1;
+            } else if raw_line.trim().is_empty() {
+                continue;
+            }
+            // Lines in the text were not boilerplate when boilerplate was stripped.
+            let known_text = in_text.is_some() && self.strip && !ws.all_chrome;
+            let boilerplate = check && !known_text && self.boilerplate.contains(site, raw_line);
+            let text: &str = match in_text {
+                Some(l) => &ws.norm.text[l.start as usize..l.end as usize],
+                None if boilerplate => {
+                    normalize::normalize_line(raw_line, ws.norm.traditional, &mut ws.line);
+                    &ws.line
+                }
+                None => continue,
+            };
+            if text.is_empty() {
+                continue;
+            }
+            let key = paragraph::text_key(text);
+            let chars = text.chars().count() as u32;
+            print.paras.push(ParaPrint {
+                line: number,
+                chars,
+                key,
+                boilerplate,
+            });
+            if !boilerplate && chars >= min_chars && self.seen.insert(key) {
+                paragraph::first_seen(
+                    text,
+                    key,
+                    self.tokenizer.as_ref(),
+                    self.ngram,
+                    &self.line,
+                    &mut ws.para,
+                    &mut print.first,
+                );
+            }
+        }
     }
 }
 
@@ -308,18 +416,31 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     // Normalize, tokenize, shingle, sketch.
     // Boilerplate: lines recurring across the pages of a site.
     let mut fingerprinter = Fingerprinter::new(config);
-    if config.strip_boilerplate {
-        let mut site_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-        let sites: Vec<Option<u32>> = corpus
-            .docs
-            .iter()
-            .map(|doc| {
-                (!doc.site.is_empty()).then(|| {
-                    let next = site_ids.len() as u32;
-                    *site_ids.entry(doc.site.as_str()).or_insert(next)
-                })
+    let mut site_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let sites: Vec<Option<u32>> = corpus
+        .docs
+        .iter()
+        .map(|doc| {
+            (!doc.site.is_empty()).then(|| {
+                let next = site_ids.len() as u32;
+                *site_ids.entry(doc.site.as_str()).or_insert(next)
             })
-            .collect();
+        })
+        .collect();
+    drop(site_ids);
+    let patterns = match &config.boilerplate_patterns {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let patterns = Patterns::parse(&text)
+                .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+            Some(patterns)
+        }
+        None => None,
+    };
+    if config.strip_boilerplate || config.level.paragraphs() {
         let keys: Vec<Vec<u64>> = corpus
             .docs
             .par_iter()
@@ -331,9 +452,13 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 }
             })
             .collect();
-        let learned = Boilerplate::learn(&keys, &sites);
-        fingerprinter = fingerprinter.with_boilerplate(learned, sites);
+        let learned = Boilerplate::learn(&keys, &sites)
+            .with_web_lines(true)
+            .with_patterns(patterns);
+        fingerprinter = fingerprinter.with_boilerplate(learned, sites, config.strip_boilerplate);
         lap("boilerplate", &mut timings);
+    } else {
+        fingerprinter = fingerprinter.with_boilerplate(Boilerplate::default(), sites, false);
     }
     normalize::zh::warm_up();
     let bar = progress_bar(config, n as u64, "fingerprint");
@@ -344,7 +469,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         config.num_perm
     };
     let mut page_values = vec![EMPTY; n * num_perm];
-    let prints: Vec<Print> = page_values
+    let mut prints: Vec<Print> = page_values
         .par_chunks_mut(num_perm)
         .zip(corpus.docs.par_iter())
         .enumerate()
@@ -378,7 +503,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         })
         .collect();
     let active: Vec<u32> = (0..n as u32)
-        .filter(|&d| outcomes[d as usize].skip.is_none())
+        .filter(|&d| outcomes[d as usize].skip.is_none() && config.level.pages())
+        .collect();
+    let mut para_prints: Vec<(Vec<ParaPrint>, FirstSeen)> = prints
+        .iter_mut()
+        .map(|p| (std::mem::take(&mut p.paras), std::mem::take(&mut p.first)))
         .collect();
 
     // Rank: the longest normalized text first, ties by id, then by input order.
@@ -432,7 +561,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         width: SEGMENT_PERM,
         owner: &line_owner,
     };
-    let all_lines: Vec<u32> = (0..line_owner.len() as u32).collect();
+    let all_lines: Vec<u32> = if config.level.pages() {
+        (0..line_owner.len() as u32).collect()
+    } else {
+        Vec::new()
+    };
     let bar = progress_bar(config, (page_bands + SEGMENT_BANDS.bands) as u64, "lsh");
     let mut candidates: Vec<(u32, u32)> = (0..page_bands)
         .into_par_iter()
@@ -564,6 +697,49 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         .collect();
     lap("cluster", &mut timings);
 
+    // Paragraphs: exact, edited and contained copies across and within pages.
+    let paragraphs = if config.level.paragraphs() {
+        let mut instances = Vec::new();
+        let mut doc_start = Vec::with_capacity(n + 1);
+        let mut first_seen = Vec::new();
+        doc_start.push(0u32);
+        for (doc, (paras, first)) in para_prints.drain(..).enumerate() {
+            for (i, print) in paras.into_iter().enumerate() {
+                instances.push(paragraph::Instance {
+                    doc: doc as u32,
+                    index: i as u32 + 1,
+                    print,
+                });
+            }
+            doc_start.push(instances.len() as u32);
+            if !first.keys.is_empty() {
+                first_seen.push(first);
+            }
+        }
+        let input = paragraph::ParaInput {
+            instances,
+            doc_start,
+            first_seen,
+            sites: &fingerprinter.sites,
+            settings: paragraph::ParaSettings {
+                min_chars: config.paragraph_min_chars,
+                thresholds: Thresholds {
+                    jaccard: config.paragraph_threshold,
+                    containment: config.paragraph_containment,
+                    min_contained_shingles: paragraph::MIN_CONTAINED_SHINGLES,
+                },
+            },
+        };
+        let scan = paragraph::analyze(input, &|count, task| {
+            (0..count).into_par_iter().map(task).collect()
+        });
+        lap("paragraphs", &mut timings);
+        Some(scan)
+    } else {
+        None
+    };
+    drop(para_prints);
+
     Ok(Scan {
         corpus,
         outcomes,
@@ -571,6 +747,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         clusters,
         bands,
         candidates: candidates.len(),
+        level: config.level,
+        paragraphs,
         timings,
     })
 }
@@ -590,8 +768,37 @@ pub struct Summary {
     pub bands: Bands,
     /// `Some(k)` when page candidates came from a SimHash search within Hamming distance `k`.
     pub max_hamming: Option<u32>,
+    /// With paragraphs: paragraphs, copies, clusters (boilerplate ones), distinct texts,
+    /// candidate and verified pairs of texts.
+    pub paragraphs: Option<ParagraphSummary>,
     pub timings: Vec<StageTime>,
     pub files: Vec<std::path::PathBuf>,
+}
+
+/// The paragraph level in numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct ParagraphSummary {
+    pub paragraphs: usize,
+    pub copies: usize,
+    pub clusters: usize,
+    pub boilerplate_clusters: usize,
+    pub variants: usize,
+    pub candidates: usize,
+    pub verified: usize,
+}
+
+impl ParagraphSummary {
+    pub fn of(p: &ParaScan) -> Self {
+        ParagraphSummary {
+            paragraphs: p.instances.len(),
+            copies: p.membership.iter().flatten().count(),
+            clusters: p.clusters.len(),
+            boilerplate_clusters: p.clusters.iter().filter(|c| c.boilerplate).count(),
+            variants: p.variants,
+            candidates: p.candidates,
+            verified: p.verified,
+        }
+    }
 }
 
 impl Summary {
@@ -622,6 +829,19 @@ impl std::fmt::Display for Summary {
             "neardup: {} candidate pairs ({search}), {} verified",
             self.candidates, self.pairs
         )?;
+        if let Some(p) = &self.paragraphs {
+            writeln!(
+                f,
+                "neardup: {} paragraphs, {} copies in {} paragraph clusters ({} boilerplate); {} distinct texts, {} candidate pairs, {} verified",
+                p.paragraphs,
+                p.copies,
+                p.clusters,
+                p.boilerplate_clusters,
+                p.variants,
+                p.candidates,
+                p.verified
+            )?;
+        }
         let stages: Vec<String> = self
             .timings
             .iter()
@@ -649,6 +869,8 @@ pub fn run(config: &Config) -> Result<Summary> {
     let options = crate::report::ReportOptions {
         excel: config.excel,
         emit_kept: config.emit_kept.clone(),
+        clean_text: config.clean_text,
+        emit_paragraphs: config.emit_paragraphs.clone(),
     };
     let written = crate::report::write_all(&scan, &config.out_dir, &options)?;
     scan.timings.push(StageTime {
@@ -667,6 +889,7 @@ pub fn run(config: &Config) -> Result<Summary> {
         bytes: scan.corpus.total_bytes(),
         bands: scan.bands,
         max_hamming: (config.method == Method::SimHash).then_some(config.max_hamming),
+        paragraphs: scan.paragraphs.as_ref().map(ParagraphSummary::of),
         timings: scan.timings,
         files: written.files,
     })

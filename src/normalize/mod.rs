@@ -101,6 +101,20 @@ pub fn normalize_document_skipping(raw: &str, out: &mut Normalized, skip: impl F
     out.folded = chars;
 }
 
+/// Normalizes one raw line of a page on its own into `out` (cleared first), exactly as it
+/// normalizes inside the page: `traditional` is the page's [`Normalized::traditional`].
+pub fn normalize_line(line: &str, traditional: bool, out: &mut String) {
+    out.clear();
+    let mut scratch = String::new();
+    nfkc_into(line, &mut scratch);
+    let mut chars = Vec::new();
+    if traditional {
+        fold_into(&zh::to_simplified(&scratch), &mut chars, out);
+    } else {
+        fold_into(&scratch, &mut chars, out);
+    }
+}
+
 /// Normalizes a text and returns only the normalized string.
 pub fn normalize(raw: &str) -> String {
     let mut out = Normalized::new();
@@ -138,10 +152,14 @@ fn is_run_char(c: char) -> bool {
 /// output, read again, has the same runs with the same neighbours: normalizing is idempotent.
 fn fold_into(line: &str, chars: &mut Vec<char>, out: &mut String) {
     chars.clear();
-    chars.extend(
-        line.chars()
-            .filter(|&c| c.is_alphanumeric() || c == '*' || c == PLACEHOLDER),
-    );
+    chars.extend(line.chars().filter(|&c| {
+        // Common CJK ideographs first: most of the text, and a slow table lookup otherwise.
+        ('\u{4e00}'..='\u{9fff}').contains(&c)
+            || c.is_ascii_alphanumeric()
+            || c == '*'
+            || c == PLACEHOLDER
+            || (!c.is_ascii() && c.is_alphanumeric())
+    }));
     let mut last_placeholder = false;
     let placeholder = |out: &mut String, last: &mut bool| {
         if !*last {
@@ -215,6 +233,21 @@ fn push_lower(c: char, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_normalizes_alone_as_inside_its_page() {
+        let page = "資訊專案：20xx年工作\n第二行 ABC，社群活動\n\n  ";
+        let mut doc = Normalized::new();
+        normalize_document(page, &mut doc);
+        assert!(doc.traditional);
+        let mut alone = String::new();
+        for line in &doc.lines {
+            let raw = page.split('\n').nth(line.line as usize - 1).unwrap();
+            normalize_line(raw, doc.traditional, &mut alone);
+            assert_eq!(alone, &doc.text[line.start as usize..line.end as usize]);
+        }
+        assert_eq!(doc.lines.len(), 2);
+    }
 
     #[test]
     fn full_width_punctuation_and_case() {

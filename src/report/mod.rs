@@ -1,8 +1,11 @@
 //! Report: a finished [`Scan`] → files in the output directory.
 //!
-//! Writes `documents.csv` (one row per input record, skipped ones included), `clusters.csv` (one
-//! row per cluster of two or more, largest first), `pairs.csv` (every verified pair) and, when
-//! asked, the deduplicated corpus as JSON Lines. File names are fixed, so nothing taken from the
+//! Writes `documents.csv` (one row per input record, skipped ones included), and at page level
+//! `clusters.csv` (one row per cluster of two or more, largest first), `pairs.csv` (every verified
+//! pair, with the paragraphs the two pages share) and, when asked, the deduplicated corpus as JSON
+//! Lines, raw or cleaned of boilerplate and repeats. At paragraph level `paragraphs.csv` (one row
+//! per paragraph cluster, most copies first), `paragraph_members.csv` (one row per copy) and, when
+//! asked, every paragraph cluster with its full text as JSON Lines. File names are fixed, so nothing taken from the
 //! input can place a file outside the output directory. Cost: one pass over documents and pairs,
 //! plus reading the excerpts of representatives.
 
@@ -11,6 +14,7 @@ pub mod csv;
 use self::csv::{Cell, CsvSink, fraction};
 use crate::cluster::Role;
 use crate::error::{Error, Result};
+use crate::paragraph::ParaScan;
 use crate::pipeline::Scan;
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -19,12 +23,17 @@ use std::path::{Path, PathBuf};
 
 /// Characters of text shown in an excerpt.
 pub const EXCERPT_CHARS: usize = 100;
+/// Characters of a paragraph shown in `paragraphs.csv`.
+pub const PARAGRAPH_EXCERPT_CHARS: usize = 200;
 
 /// How reports are written.
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
     pub excel: bool,
     pub emit_kept: Option<PathBuf>,
+    /// With `emit_kept`: boilerplate lines removed, paragraphs repeated on a page kept once.
+    pub clean_text: bool,
+    pub emit_paragraphs: Option<PathBuf>,
 }
 
 /// The files a report run wrote.
@@ -45,6 +54,9 @@ pub const DOCUMENTS_HEADER: &[&str] = &[
     "representative_id",
     "jaccard",
     "containment",
+    "paragraphs",
+    "copied_paragraphs",
+    "repeated_paragraphs",
     "reason",
 ];
 
@@ -68,6 +80,31 @@ pub const PAIRS_HEADER: &[&str] = &[
     "jaccard",
     "containment_a_in_b",
     "containment_b_in_a",
+    "shared_paragraphs",
+];
+
+pub const PARAGRAPHS_HEADER: &[&str] = &[
+    "cluster_id",
+    "copies",
+    "pages",
+    "sites",
+    "variants",
+    "contained",
+    "repeat_pages",
+    "first_doc_id",
+    "boilerplate",
+    "chars",
+    "excerpt",
+];
+
+pub const PARAGRAPH_MEMBERS_HEADER: &[&str] = &[
+    "doc_id",
+    "cluster_id",
+    "paragraph",
+    "line",
+    "kind",
+    "similarity",
+    "boilerplate",
 ];
 
 /// Writes every report of `scan` into `dir` (created if missing).
@@ -76,16 +113,29 @@ pub fn write_all(scan: &Scan, dir: &Path, options: &ReportOptions) -> Result<Wri
         path: dir.into(),
         source,
     })?;
-    let mut files = vec![
-        dir.join("documents.csv"),
-        dir.join("clusters.csv"),
-        dir.join("pairs.csv"),
-    ];
+    let mut files = vec![dir.join("documents.csv")];
     write_documents(scan, &files[0], options.excel)?;
-    write_clusters(scan, &files[1], options.excel)?;
-    write_pairs(scan, &files[2], options.excel)?;
+    if scan.level.pages() {
+        let (clusters, pairs) = (dir.join("clusters.csv"), dir.join("pairs.csv"));
+        write_clusters(scan, &clusters, options.excel)?;
+        write_pairs(scan, &pairs, options.excel)?;
+        files.extend([clusters, pairs]);
+    }
+    if let Some(paragraphs) = &scan.paragraphs {
+        let (list, members) = (
+            dir.join("paragraphs.csv"),
+            dir.join("paragraph_members.csv"),
+        );
+        write_paragraphs(scan, paragraphs, &list, options.excel)?;
+        write_paragraph_members(scan, paragraphs, &members, options.excel)?;
+        files.extend([list, members]);
+        if let Some(path) = &options.emit_paragraphs {
+            write_paragraph_texts(scan, paragraphs, path)?;
+            files.push(path.clone());
+        }
+    }
     if let Some(path) = &options.emit_kept {
-        write_kept(scan, path)?;
+        write_kept(scan, path, options.clean_text)?;
         files.push(path.clone());
     }
     Ok(Written { files })
@@ -93,6 +143,11 @@ pub fn write_all(scan: &Scan, dir: &Path, options: &ReportOptions) -> Result<Wri
 
 /// The first [`EXCERPT_CHARS`] characters of a text, whitespace runs folded to one space.
 pub fn excerpt(text: &str) -> String {
+    excerpt_of(text, EXCERPT_CHARS)
+}
+
+/// The first `max` characters of a text, whitespace runs folded to one space.
+pub fn excerpt_of(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
     let mut space = false;
@@ -106,7 +161,7 @@ pub fn excerpt(text: &str) -> String {
             count += 1;
             space = false;
         }
-        if count == EXCERPT_CHARS {
+        if count == max {
             out.push('…');
             break;
         }
@@ -135,7 +190,7 @@ fn write_documents(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
         let source = scan.corpus.source(doc);
         let url = doc.url.as_deref().unwrap_or("");
         let (cluster, role, rep, jaccard, containment) = match (&outcome.skip, outcome.assignment) {
-            (None, Some(a)) => {
+            (None, Some(a)) if scan.level.pages() => {
                 let rep = if a.representative == index as u32 {
                     ""
                 } else {
@@ -147,7 +202,12 @@ fn write_documents(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
                 };
                 (outcome.cluster_id.to_string(), a.role.name(), rep, j, c)
             }
+            (None, _) => (String::new(), "", "", String::new(), String::new()),
             _ => (String::new(), "skipped", "", String::new(), String::new()),
+        };
+        let counts = |f: fn(&ParaScan, u32) -> u32| match (&scan.paragraphs, &outcome.skip) {
+            (Some(p), None) => f(p, index as u32).to_string(),
+            _ => String::new(),
         };
         let reason = outcome.skip.as_ref().map(|s| s.reason()).unwrap_or("");
         sink.row(&[
@@ -162,6 +222,11 @@ fn write_documents(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
             Cell::Id(rep),
             Cell::Plain(jaccard),
             Cell::Plain(containment),
+            Cell::Plain(counts(|p, d| p.of_doc(d).len() as u32)),
+            Cell::Plain(counts(|p, d| {
+                p.membership[p.of_doc(d)].iter().flatten().count() as u32
+            })),
+            Cell::Plain(counts(ParaScan::repeats_in)),
             Cell::Text(reason),
         ])?;
     }
@@ -222,8 +287,21 @@ fn write_clusters(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
 
 fn write_pairs(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
     let mut sink = CsvSink::create(path, excel, PAIRS_HEADER)?;
+    // The paragraph clusters of each page in a pair, computed once per page.
+    let mut of_doc: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
+    if let Some(p) = &scan.paragraphs {
+        for pair in &scan.pairs {
+            for d in [pair.a, pair.b] {
+                of_doc.entry(d).or_insert_with(|| p.clusters_of(d));
+            }
+        }
+    }
     for pair in &scan.pairs {
         let s = pair.similarity;
+        let shared = match (of_doc.get(&pair.a), of_doc.get(&pair.b)) {
+            (Some(a), Some(b)) => crate::verify::intersect(a, b).to_string(),
+            _ => String::new(),
+        };
         sink.row(&[
             Cell::Id(&scan.corpus.docs[pair.a as usize].id),
             Cell::Id(&scan.corpus.docs[pair.b as usize].id),
@@ -231,9 +309,155 @@ fn write_pairs(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
             Cell::Plain(fraction(s.jaccard())),
             Cell::Plain(fraction(s.a_in_b())),
             Cell::Plain(fraction(s.b_in_a())),
+            Cell::Plain(shared),
         ])?;
     }
     sink.finish()
+}
+
+/// The raw text of each representative paragraph (its line of the page), without surrounding
+/// whitespace, in cluster order; each page is decoded once.
+fn representative_texts(scan: &Scan, p: &ParaScan) -> Vec<String> {
+    let mut order: Vec<usize> = (0..p.clusters.len()).collect();
+    order.sort_unstable_by_key(|&c| p.clusters[c].representative);
+    let mut texts = vec![String::new(); p.clusters.len()];
+    let mut page: Option<(u32, String)> = None;
+    for c in order {
+        let inst = &p.instances[p.clusters[c].representative as usize];
+        if page.as_ref().is_none_or(|(d, _)| *d != inst.doc) {
+            let doc = &scan.corpus.docs[inst.doc as usize];
+            page = Some((inst.doc, scan.corpus.text(doc).into_owned()));
+        }
+        let text = &page.as_ref().expect("set above").1;
+        let line = text.split('\n').nth(inst.print.line as usize - 1);
+        texts[c] = line.unwrap_or("").trim().to_string();
+    }
+    texts
+}
+
+fn write_paragraphs(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) -> Result<()> {
+    let mut sink = CsvSink::create(path, excel, PARAGRAPHS_HEADER)?;
+    let texts = representative_texts(scan, p);
+    for (c, text) in p.clusters.iter().zip(texts) {
+        let rep = c.representative as usize;
+        sink.row(&[
+            Cell::Plain(c.id.to_string()),
+            Cell::Plain(c.copies.to_string()),
+            Cell::Plain(c.pages.to_string()),
+            Cell::Plain(c.sites.to_string()),
+            Cell::Plain(c.variants.to_string()),
+            Cell::Plain(c.contained.to_string()),
+            Cell::Plain(c.repeat_pages.to_string()),
+            Cell::Id(&scan.corpus.docs[c.first_doc as usize].id),
+            Cell::Plain(c.boilerplate.to_string()),
+            Cell::Plain(p.instances[rep].print.chars.to_string()),
+            Cell::Text(&excerpt_of(&text, PARAGRAPH_EXCERPT_CHARS)),
+        ])?;
+    }
+    sink.finish()
+}
+
+fn write_paragraph_members(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) -> Result<()> {
+    let mut sink = CsvSink::create(path, excel, PARAGRAPH_MEMBERS_HEADER)?;
+    let mut rows: Vec<(u32, usize)> = p
+        .membership
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.map(|m| (m.cluster, i)))
+        .collect();
+    rows.sort_unstable();
+    for (cluster, i) in rows {
+        let inst = &p.instances[i];
+        let m = p.membership[i].expect("a member");
+        sink.row(&[
+            Cell::Id(&scan.corpus.docs[inst.doc as usize].id),
+            Cell::Plain(cluster.to_string()),
+            Cell::Plain(inst.index.to_string()),
+            Cell::Plain(inst.print.line.to_string()),
+            Cell::Plain(m.kind.name().to_string()),
+            Cell::Plain(fraction(m.similarity)),
+            Cell::Plain(inst.print.boilerplate.to_string()),
+        ])?;
+    }
+    sink.finish()
+}
+
+#[derive(serde::Serialize)]
+struct ParagraphRecord<'a> {
+    cluster_id: u32,
+    copies: u32,
+    pages: u32,
+    sites: u32,
+    variants: u32,
+    boilerplate: bool,
+    first_doc_id: &'a str,
+    text: &'a str,
+}
+
+fn create_jsonl(path: &Path) -> Result<BufWriter<File>> {
+    let werr = |source| Error::Write {
+        path: path.into(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(werr)?;
+    }
+    Ok(BufWriter::new(File::create(path).map_err(werr)?))
+}
+
+fn write_record(out: &mut impl Write, path: &Path, record: &impl serde::Serialize) -> Result<()> {
+    let werr = |source| Error::Write {
+        path: path.into(),
+        source,
+    };
+    serde_json::to_writer(&mut *out, record).map_err(|e| werr(std::io::Error::other(e)))?;
+    out.write_all(b"\n").map_err(werr)
+}
+
+/// Every paragraph cluster with the full raw text of its representative.
+fn write_paragraph_texts(scan: &Scan, p: &ParaScan, path: &Path) -> Result<()> {
+    let mut out = create_jsonl(path)?;
+    let texts = representative_texts(scan, p);
+    for (c, text) in p.clusters.iter().zip(texts) {
+        let record = ParagraphRecord {
+            cluster_id: c.id,
+            copies: c.copies,
+            pages: c.pages,
+            sites: c.sites,
+            variants: c.variants,
+            boilerplate: c.boilerplate,
+            first_doc_id: &scan.corpus.docs[c.first_doc as usize].id,
+            text: &text,
+        };
+        write_record(&mut out, path, &record)?;
+    }
+    out.flush().map_err(|source| Error::Write {
+        path: path.into(),
+        source,
+    })
+}
+
+/// A page's text without its boilerplate lines and without paragraphs that repeat an earlier one
+/// of the same page.
+pub fn clean_text(text: &str, p: &ParaScan, doc: u32) -> String {
+    let range = p.of_doc(doc);
+    let mut drop: Vec<u32> = range
+        .clone()
+        .filter(|&i| p.is_boilerplate(i) || p.membership[i].is_some_and(|m| m.repeat))
+        .map(|i| p.instances[i].print.line)
+        .collect();
+    drop.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    for (index, line) in text.split('\n').enumerate() {
+        if drop.binary_search(&(index as u32 + 1)).is_ok() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 #[derive(serde::Serialize)]
@@ -245,30 +469,30 @@ struct KeptRecord<'a> {
     text: &'a str,
 }
 
-/// The deduplicated corpus: representatives and unique pages, raw text, input order.
-fn write_kept(scan: &Scan, path: &Path) -> Result<()> {
+/// The deduplicated corpus: representatives and unique pages, input order; raw text, or cleaned.
+fn write_kept(scan: &Scan, path: &Path, clean: bool) -> Result<()> {
     let werr = |source| Error::Write {
         path: path.into(),
         source,
     };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(werr)?;
-    }
-    let mut out = BufWriter::new(File::create(path).map_err(werr)?);
+    let mut out = create_jsonl(path)?;
     for (index, doc) in scan.corpus.docs.iter().enumerate() {
         let outcome = &scan.outcomes[index];
         if outcome.skip.is_some() || !outcome.assignment.is_some_and(|a| a.role.kept()) {
             continue;
         }
         let text = scan.corpus.text(doc);
+        let cleaned = match (&scan.paragraphs, clean) {
+            (Some(p), true) => Some(clean_text(&text, p, index as u32)),
+            _ => None,
+        };
         let record = KeptRecord {
             id: &doc.id,
             url: doc.url.as_deref(),
             cluster_id: outcome.cluster_id,
-            text: &text,
+            text: cleaned.as_deref().unwrap_or(&text),
         };
-        serde_json::to_writer(&mut out, &record).map_err(|e| werr(std::io::Error::other(e)))?;
-        out.write_all(b"\n").map_err(werr)?;
+        write_record(&mut out, path, &record)?;
     }
     out.flush().map_err(werr)
 }

@@ -386,7 +386,16 @@ fn reports_resist_quotes_formulas_controls_and_paths() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     written.sort();
-    assert_eq!(written, ["clusters.csv", "documents.csv", "pairs.csv"]);
+    assert_eq!(
+        written,
+        [
+            "clusters.csv",
+            "documents.csv",
+            "pairs.csv",
+            "paragraph_members.csv",
+            "paragraphs.csv"
+        ]
+    );
     let mut top: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -66,6 +66,48 @@ struct Cli {
     /// Write the missed true pairs and the false positives as TSV (id_a, id_b, what, kinds).
     #[arg(long)]
     errors: Option<PathBuf>,
+    /// The corpus (pages.jsonl): with it, paragraphs with fewer than --paragraph-min-chars letters
+    /// and digits are left out of paragraph scoring, as neardup leaves them out of copies.
+    #[arg(long)]
+    pages: Option<PathBuf>,
+    /// See --pages.
+    #[arg(long, default_value_t = 16)]
+    paragraph_min_chars: usize,
+}
+
+/// The (page, line) of truth paragraphs shorter than `min_chars` letters and digits.
+fn short_paragraphs(
+    corpus: &Path,
+    pages: &[TruthPage],
+    ids: &Ids,
+    min_chars: usize,
+) -> Result<HashSet<(u32, u32)>> {
+    #[derive(Deserialize)]
+    struct Page {
+        id: String,
+        text: String,
+    }
+    let f = File::open(corpus).with_context(|| format!("opening {}", corpus.display()))?;
+    let mut short = HashSet::new();
+    for (n, line) in BufReader::new(f).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let page: Page = serde_json::from_str(&line)
+            .with_context(|| format!("{}:{}", corpus.display(), n + 1))?;
+        let Some(i) = ids.get(&page.id, None) else {
+            continue;
+        };
+        let lines: Vec<&str> = page.text.split('\n').collect();
+        for p in &pages[i as usize].paragraphs {
+            let text = lines.get(p.line as usize - 1).copied().unwrap_or("");
+            if text.chars().filter(|c| c.is_alphanumeric()).count() < min_chars {
+                short.insert((i, p.line));
+            }
+        }
+    }
+    Ok(short)
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -425,6 +467,18 @@ pub fn pair_counts(
 pub struct ParagraphScore {
     pub rows: usize,
     pub unmatched_rows: usize,
+    /// Rows on chrome lines (no source): left out of the pair counts.
+    pub chrome_rows: usize,
+    /// Truth paragraphs left out as too short (`--pages`), and rows on them.
+    pub short_excluded: usize,
+    pub short_rows: usize,
+    /// ... of which the report flags as boilerplate (when it has a `boilerplate` column).
+    pub chrome_rows_flagged: usize,
+    /// Rows on article paragraphs flagged as boilerplate (mistakes).
+    pub article_rows_flagged: usize,
+    /// Instance recall: copies of a source paragraph found in a cluster with another copy of it,
+    /// by kind (edited copies, copies on traditional pages, the rest).
+    pub found_by_kind: Vec<KindRecall>,
     pub predicted_pairs: u64,
     pub true_pairs: u64,
     pub tp_pairs: u64,
@@ -433,27 +487,50 @@ pub struct ParagraphScore {
     pub f1: f64,
 }
 
-fn paragraph_score(path: &Path, pages: &[TruthPage], ids: &Ids) -> Result<ParagraphScore> {
-    // Truth groups: one per source string.
+const PARAGRAPH_KINDS: [&str; 3] = ["edited", "traditional", "plain"];
+
+fn paragraph_score(
+    path: &Path,
+    pages: &[TruthPage],
+    ids: &Ids,
+    short: &HashSet<(u32, u32)>,
+) -> Result<ParagraphScore> {
+    // Truth groups: one per source string; chrome lines have none.
     let mut group_of_source: HashMap<&str, u64> = HashMap::new();
-    let mut instance: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut instance: HashMap<(u32, u32), (u64, usize)> = HashMap::new();
+    let mut chrome: HashSet<(u32, u32)> = HashSet::new();
     let mut truth_sizes: HashMap<u64, u64> = HashMap::new();
     for (i, page) in pages.iter().enumerate() {
         for p in &page.paragraphs {
+            if short.contains(&(i as u32, p.line)) {
+                continue;
+            }
             if let Some(s) = p.source.as_deref() {
                 let next = group_of_source.len() as u64;
                 let g = *group_of_source.entry(s).or_insert(next);
-                instance.insert((i as u32, p.line), g);
+                let kind = if p.edited {
+                    0
+                } else if page.traditional {
+                    1
+                } else {
+                    2
+                };
+                instance.insert((i as u32, p.line), (g, kind));
                 *truth_sizes.entry(g).or_default() += 1;
+            } else {
+                chrome.insert((i as u32, p.line));
             }
         }
     }
     let t = Table::read(path)?;
     let (d_c, c_c, l_c) = (t.col("doc_id")?, t.col("cluster_id")?, t.col("line")?);
+    let flag_c = t.col("boilerplate").ok();
     let mut cluster_ids: HashMap<String, u64> = HashMap::new();
     let mut seen: HashSet<(u64, u32, u32)> = HashSet::new();
     let mut members = Vec::with_capacity(t.rows.len());
-    let mut unmatched = 0;
+    let mut placed: Vec<(u64, u64, (u32, u32))> = Vec::new();
+    let (mut unmatched, mut chrome_rows, mut chrome_flagged, mut article_flagged) = (0, 0, 0, 0);
+    let mut short_rows = 0;
     for row in &t.rows {
         let (Some(doc), Ok(line)) = (
             ids.get(get(row, Some(d_c)), None),
@@ -462,19 +539,75 @@ fn paragraph_score(path: &Path, pages: &[TruthPage], ids: &Ids) -> Result<Paragr
             unmatched += 1;
             continue;
         };
+        let flagged = flag_c.is_some_and(|c| get(row, Some(c)) == "true");
+        if short.contains(&(doc, line)) {
+            short_rows += 1;
+            continue;
+        }
+        if chrome.contains(&(doc, line)) {
+            chrome_rows += 1;
+            chrome_flagged += flagged as usize;
+            continue;
+        }
+        let Some(&(g, _)) = instance.get(&(doc, line)) else {
+            unmatched += 1;
+            continue;
+        };
+        article_flagged += flagged as usize;
         let next = cluster_ids.len() as u64;
         let c = *cluster_ids
             .entry(get(row, Some(c_c)).to_string())
             .or_insert(next);
         if seen.insert((c, doc, line)) {
-            members.push((c, instance.get(&(doc, line)).copied()));
+            members.push((c, Some(g)));
+            placed.push((c, g, (doc, line)));
         }
     }
     let (pred, truth, tp) = pair_counts(&members, &truth_sizes);
     let (precision, recall, f1) = prf(tp, pred, truth);
+    // Instance recall: a copy (of a source with two or more copies) is found when its cluster
+    // holds another copy of the same source.
+    let mut per_cluster_group: HashMap<(u64, u64), u64> = HashMap::new();
+    for &(c, g, _) in &placed {
+        *per_cluster_group.entry((c, g)).or_default() += 1;
+    }
+    let mut found_at: HashSet<(u32, u32)> = HashSet::new();
+    for &(c, g, at) in &placed {
+        if per_cluster_group[&(c, g)] >= 2 {
+            found_at.insert(at);
+        }
+    }
+    let mut found_by_kind: Vec<KindRecall> = PARAGRAPH_KINDS
+        .iter()
+        .map(|&kind| KindRecall {
+            kind,
+            true_pairs: 0,
+            found: 0,
+            recall: 0.0,
+        })
+        .collect();
+    for (at, &(g, kind)) in &instance {
+        if truth_sizes[&g] >= 2 {
+            found_by_kind[kind].true_pairs += 1;
+            found_by_kind[kind].found += found_at.contains(at) as usize;
+        }
+    }
+    for k in &mut found_by_kind {
+        k.recall = if k.true_pairs == 0 {
+            1.0
+        } else {
+            k.found as f64 / k.true_pairs as f64
+        };
+    }
     Ok(ParagraphScore {
         rows: t.rows.len(),
         unmatched_rows: unmatched,
+        chrome_rows,
+        short_rows,
+        short_excluded: short.len(),
+        chrome_rows_flagged: chrome_flagged,
+        article_rows_flagged: article_flagged,
+        found_by_kind,
         predicted_pairs: pred,
         true_pairs: truth,
         tp_pairs: tp,
@@ -633,14 +766,28 @@ fn render(s: &Score) -> String {
     if let Some(p) = &s.paragraphs {
         let _ = writeln!(
             out,
-            "paragraphs: rows {} (unmatched {})  predicted pairs {}  true pairs {}  TP {}",
-            p.rows, p.unmatched_rows, p.predicted_pairs, p.true_pairs, p.tp_pairs
+            "paragraphs: rows {} (unmatched {}, chrome {} of which {} flagged boilerplate, articles flagged {}, on short paragraphs {}); short paragraphs left out {}",
+            p.rows,
+            p.unmatched_rows,
+            p.chrome_rows,
+            p.chrome_rows_flagged,
+            p.article_rows_flagged,
+            p.short_rows,
+            p.short_excluded
         );
         let _ = writeln!(
             out,
-            "  precision {:.4}  recall {:.4}  F1 {:.4}",
-            p.precision, p.recall, p.f1
+            "  article pairs: predicted {}  true {}  TP {}  precision {:.4}  recall {:.4}  F1 {:.4}",
+            p.predicted_pairs, p.true_pairs, p.tp_pairs, p.precision, p.recall, p.f1
         );
+        let _ = writeln!(out, "  copies found, by kind:");
+        for k in &p.found_by_kind {
+            let _ = writeln!(
+                out,
+                "    {:<12} {:>8} / {:<8} {:.4}",
+                k.kind, k.found, k.true_pairs, k.recall
+            );
+        }
     }
     out
 }
@@ -703,7 +850,11 @@ fn main() -> Result<()> {
     let mut s = score(&pages, &truth, &predicted);
     let pm = cli.report.join("paragraph_members.csv");
     if pm.exists() {
-        s.paragraphs = Some(paragraph_score(&pm, &pages, &ids)?);
+        let short = match &cli.pages {
+            Some(corpus) => short_paragraphs(corpus, &pages, &ids, cli.paragraph_min_chars)?,
+            None => HashSet::new(),
+        };
+        s.paragraphs = Some(paragraph_score(&pm, &pages, &ids, &short)?);
     }
     // A closed pipe (`neardup-score ... | head`) is not an error.
     if let Err(err) = std::io::Write::write_all(&mut std::io::stdout(), render(&s).as_bytes())

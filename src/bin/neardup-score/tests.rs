@@ -196,7 +196,9 @@ fn paragraph_score_reads_members() {
         "doc_id,cluster_id,paragraph,line,similarity\np0,k,1,2,1\np1,k,1,2,1\np5,k,0,1,0.5\n",
     )
     .unwrap();
-    let s = paragraph_score(&path, &pages, &ids).unwrap();
-    assert_eq!((s.predicted_pairs, s.tp_pairs), (3, 1));
+    let s = paragraph_score(&path, &pages, &ids, &Default::default()).unwrap();
+    // The chrome row is left out of the article pairs.
+    assert_eq!((s.predicted_pairs, s.tp_pairs, s.chrome_rows), (1, 1, 1));
+    assert_eq!(s.found_by_kind[2].found, 2);
     assert!(s.true_pairs > 100);
 }

@@ -1,0 +1,809 @@
+//! Paragraph level: the paragraphs of every page → clusters of copied paragraphs.
+//!
+//! Input: for every page, its paragraphs as fingerprinting saw them ([`ParaPrint`]: raw line,
+//! normalized length, a hash of the normalized text, the boilerplate flag), and for every
+//! paragraph text seen for the first time anywhere in the corpus its MinHash sketch and its
+//! anchors ([`FirstSeen`]). Output: [`ParaScan`], a cluster id and a similarity for every copied
+//! paragraph instance, and one [`ParaCluster`] per cluster of two or more copies.
+//!
+//! A paragraph is a non-blank line of a page (these pages print one paragraph per line) that has
+//! text left after normalization; paragraphs of fewer than `min_chars` normalized characters
+//! (headings, `搜索`) are kept in the page but count as copies only when they are boilerplate, on
+//! their own site or as the same text as a line that is boilerplate on another site. A cluster is
+//! boilerplate when at least [`BOILERPLATE_SHARE`] of its copies are boilerplate on their site.
+//! Steps:
+//! 1. **Exact**: instances with the same normalized text are one *variant* (one unique text); all
+//!    later steps work on variants, so a paragraph printed on 500 pages costs what one costs.
+//! 2. **Candidates** between variants: MinHash LSH over 32-value sketches (8 bands of 4 rows:
+//!    edited copies) and shared *anchor pairs* (two consecutive shingles whose hash is 0 mod
+//!    [`ANCHOR_EVERY`]: a stretch of about a dozen identical characters, which is how a paragraph
+//!    inside a longer one or one that kept some sentences is found).
+//! 3. **Verify** candidates exactly on their shingle sets, kept from fingerprinting for each
+//!    distinct text (a few dozen `u32` per paragraph).
+//! 4. **Cluster** variants around representatives (the longest variant first), as pages are; a
+//!    cluster is every instance of its variants.
+//!
+//! Invariants: a paragraph normalizes alone exactly as inside its page, so a variant's sketch,
+//! anchors and shingle set depend only on its text, whichever page computed them first; output
+//! is identical at any thread count. Cost: one hash per paragraph and, per distinct paragraph
+//! text, one tokenization, a sketch and the anchors; then a sort of anchors and bands, and the
+//! verification of candidate variant pairs.
+
+use crate::cluster::{self, Role};
+use crate::lsh::{self, Bands, BucketPolicy, Sketches};
+use crate::shingle;
+use crate::signature::MinHasher;
+use crate::tokenize::Tokenizer;
+use crate::verify::{self, Thresholds};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Sketch size of a paragraph.
+pub const PARA_PERM: usize = 32;
+/// Banding of paragraph sketches: 8 bands of 4 rows.
+pub const PARA_BANDS: Bands = Bands { bands: 8, rows: 4 };
+/// A shingle is an anchor when its hash is 0 modulo this (one in about 8 characters).
+pub const ANCHOR_EVERY: u64 = 8;
+/// Buckets of variants: all pairs of small buckets, a star around the longest beyond.
+pub const PARA_BUCKETS: BucketPolicy = BucketPolicy {
+    all_pairs_up_to: 64,
+    star_beyond: true,
+};
+/// A paragraph counts as contained in a longer one only with at least this many shingles.
+pub const MIN_CONTAINED_SHINGLES: u32 = 8;
+/// Anchor pairs shared by more variants than this are stock phrases and give no candidates.
+pub const MAX_ANCHOR_BUCKET: usize = 256;
+
+/// A paragraph cluster is boilerplate when at least this share (numerator, denominator) of its
+/// copies are boilerplate on their own site: chrome that one site prints on every page and other
+/// sites on a few.
+pub const BOILERPLATE_SHARE: (u32, u32) = (1, 4);
+
+/// The settings of the paragraph level.
+#[derive(Debug, Clone, Copy)]
+pub struct ParaSettings {
+    /// Paragraphs with fewer normalized characters are not copies (unless boilerplate).
+    pub min_chars: u32,
+    pub thresholds: Thresholds,
+}
+
+/// The hash of a normalized paragraph text: instances with the same hash are exact copies.
+pub fn text_key(normalized: &str) -> u64 {
+    xxh3_64(normalized.as_bytes())
+}
+
+/// One paragraph of a page, as fingerprinting saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParaPrint {
+    /// 1-based line of the raw page text.
+    pub line: u32,
+    /// Characters of the normalized text.
+    pub chars: u32,
+    /// [`text_key`] of the normalized text.
+    pub key: u64,
+    /// Boilerplate on its page's site (learned, web address or user pattern).
+    pub boilerplate: bool,
+}
+
+/// The paragraph texts a worker saw first: their keys, sketches and anchors.
+#[derive(Debug, Default, Clone)]
+pub struct FirstSeen {
+    pub keys: Vec<u64>,
+    /// [`PARA_PERM`] values per key.
+    pub sketches: Vec<u32>,
+    /// (anchor pair, index into `keys`).
+    pub anchors: Vec<(u64, u32)>,
+    /// The shingle set of each key for exact verification: `sets[set_end[i - 1]..set_end[i]]`.
+    pub sets: Vec<u32>,
+    pub set_end: Vec<u32>,
+}
+
+impl FirstSeen {
+    /// The shingle set of the `i`-th key.
+    pub fn set(&self, i: usize) -> &[u32] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.set_end[i - 1] as usize
+        };
+        &self.sets[start..self.set_end[i] as usize]
+    }
+}
+
+/// Paragraph texts already fingerprinted by some worker, so each distinct text is done once.
+pub struct SeenKeys {
+    shards: Vec<Mutex<HashSet<u64>>>,
+}
+
+impl Default for SeenKeys {
+    fn default() -> Self {
+        SeenKeys {
+            shards: (0..64).map(|_| Mutex::new(HashSet::new())).collect(),
+        }
+    }
+}
+
+impl SeenKeys {
+    /// Whether `key` is new (and marks it seen).
+    pub fn insert(&self, key: u64) -> bool {
+        let shard = &self.shards[(key >> 58) as usize];
+        shard.lock().expect("no panics while locked").insert(key)
+    }
+}
+
+/// Reusable buffers for [`first_seen`].
+#[derive(Debug, Default)]
+pub struct ParaWorkspace {
+    ends: Vec<u32>,
+    shingles: Vec<u64>,
+}
+
+/// The shingles of a normalized paragraph, tokenized on its own (so they depend on its text only).
+fn shingles<'a>(
+    text: &str,
+    tokenizer: &dyn Tokenizer,
+    ngram: usize,
+    ws: &'a mut ParaWorkspace,
+) -> &'a [u64] {
+    tokenizer.token_ends(text, &mut ws.ends);
+    let n = ws.ends.len();
+    shingle::shingles_in(text, &ws.ends, 0, n, ngram, &mut ws.shingles);
+    &ws.shingles
+}
+
+/// Records the sketch and anchors of a paragraph text seen for the first time.
+pub fn first_seen(
+    text: &str,
+    key: u64,
+    tokenizer: &dyn Tokenizer,
+    ngram: usize,
+    hasher: &MinHasher,
+    ws: &mut ParaWorkspace,
+    out: &mut FirstSeen,
+) {
+    let hashes = shingles(text, tokenizer, ngram, ws);
+    let index = out.keys.len() as u32;
+    out.keys.push(key);
+    let at = out.sketches.len();
+    out.sketches.resize(at + PARA_PERM, 0);
+    hasher.sketch(hashes, &mut out.sketches[at..]);
+    let start = out.anchors.len();
+    let mut previous: Option<u64> = None;
+    for &h in hashes {
+        // Bits the MinHash buckets do not use, so anchors are independent of the sketch.
+        if h.rotate_left(23) % ANCHOR_EVERY != 0 {
+            continue;
+        }
+        if let Some(p) = previous {
+            out.anchors.push((
+                p.rotate_left(29) ^ h.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                index,
+            ));
+        }
+        previous = Some(h);
+    }
+    out.anchors[start..].sort_unstable();
+    let mut kept = start;
+    for i in start..out.anchors.len() {
+        if i == start || out.anchors[i] != out.anchors[kept - 1] {
+            out.anchors[kept] = out.anchors[i];
+            kept += 1;
+        }
+    }
+    out.anchors.truncate(kept);
+    let set_start = out.sets.len();
+    out.sets.extend(hashes.iter().map(|&h| (h >> 32) as u32));
+    out.sets[set_start..].sort_unstable();
+    let mut kept = set_start;
+    for i in set_start..out.sets.len() {
+        if i == set_start || out.sets[i] != out.sets[kept - 1] {
+            out.sets[kept] = out.sets[i];
+            kept += 1;
+        }
+    }
+    out.sets.truncate(kept);
+    out.set_end.push(kept as u32);
+}
+
+/// One paragraph of one page.
+#[derive(Debug, Clone, Copy)]
+pub struct Instance {
+    pub doc: u32,
+    /// 1-based paragraph number in the page.
+    pub index: u32,
+    pub print: ParaPrint,
+}
+
+/// How a paragraph instance relates to its cluster's representative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The same normalized text as the representative.
+    Exact,
+    /// An edited copy: Jaccard at or above the paragraph threshold.
+    Edited,
+    /// Contained in the representative.
+    Contained,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Exact => "exact",
+            Kind::Edited => "edited",
+            Kind::Contained => "contained",
+        }
+    }
+}
+
+/// What a copied paragraph instance belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Membership {
+    /// 1-based paragraph cluster id.
+    pub cluster: u32,
+    pub kind: Kind,
+    /// Jaccard (exact and edited) or containment (contained) to the representative.
+    pub similarity: f64,
+    /// An earlier paragraph of the same page is in the same cluster.
+    pub repeat: bool,
+}
+
+/// A cluster of two or more paragraph copies.
+#[derive(Debug, Clone)]
+pub struct ParaCluster {
+    pub id: u32,
+    /// The instance whose text represents the cluster (the first copy of the longest variant).
+    pub representative: u32,
+    pub copies: u32,
+    pub pages: u32,
+    pub sites: u32,
+    /// Distinct normalized texts.
+    pub variants: u32,
+    /// Copies that are contained in the representative.
+    pub contained: u32,
+    /// Pages that print the paragraph more than once.
+    pub repeat_pages: u32,
+    /// The first page (in input order) with a copy.
+    pub first_doc: u32,
+    /// At least [`BOILERPLATE_SHARE`] of the copies are boilerplate on their site.
+    pub boilerplate: bool,
+}
+
+/// The result of the paragraph level.
+#[derive(Debug, Default)]
+pub struct ParaScan {
+    /// Every paragraph of every page, in page order, then paragraph order.
+    pub instances: Vec<Instance>,
+    /// `instances[doc_start[d]..doc_start[d + 1]]` are the paragraphs of document `d`.
+    pub doc_start: Vec<u32>,
+    /// Per instance: its cluster, if it is a copy.
+    pub membership: Vec<Option<Membership>>,
+    /// Ordered by id: most copies first.
+    pub clusters: Vec<ParaCluster>,
+    pub variants: usize,
+    pub candidates: usize,
+    pub verified: usize,
+}
+
+impl ParaScan {
+    pub fn of_doc(&self, doc: u32) -> std::ops::Range<usize> {
+        self.doc_start[doc as usize] as usize..self.doc_start[doc as usize + 1] as usize
+    }
+
+    /// The sorted, distinct paragraph clusters of a page.
+    pub fn clusters_of(&self, doc: u32) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.membership[self.of_doc(doc)]
+            .iter()
+            .flatten()
+            .map(|m| m.cluster)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Paragraphs of a page that repeat an earlier paragraph of the same page.
+    pub fn repeats_in(&self, doc: u32) -> u32 {
+        self.membership[self.of_doc(doc)]
+            .iter()
+            .flatten()
+            .filter(|m| m.repeat)
+            .count() as u32
+    }
+
+    /// Whether an instance is boilerplate: on its own site, or as a copy of a boilerplate cluster.
+    pub fn is_boilerplate(&self, instance: usize) -> bool {
+        self.instances[instance].print.boilerplate
+            || self.membership[instance]
+                .is_some_and(|m| self.clusters[m.cluster as usize - 1].boilerplate)
+    }
+}
+
+/// What the paragraph level needs besides the instances.
+pub struct ParaInput<'a> {
+    pub instances: Vec<Instance>,
+    pub doc_start: Vec<u32>,
+    /// Everything workers saw first (in any order).
+    pub first_seen: Vec<FirstSeen>,
+    /// Site of every document (`None`: none).
+    pub sites: &'a [Option<u32>],
+    pub settings: ParaSettings,
+}
+
+/// Runs `task(0..count)`, maybe in parallel, and returns the results in task order. The driver
+/// passes a rayon one; tests a plain loop.
+pub type Tasks<'a> =
+    &'a (dyn Fn(usize, &(dyn Fn(usize) -> Vec<(u32, u32)> + Sync)) -> Vec<Vec<(u32, u32)>> + Sync);
+
+/// Runs tasks one after the other.
+pub fn sequential(
+    count: usize,
+    task: &(dyn Fn(usize) -> Vec<(u32, u32)> + Sync),
+) -> Vec<Vec<(u32, u32)>> {
+    (0..count).map(task).collect()
+}
+
+/// Variant pairs to verify (indices into the variants), sorted and unique.
+pub fn variant_candidates(
+    sketches: &[u32],
+    has_sketch: &[u32],
+    anchors: &mut [(u64, u32)],
+    rank: &[u32],
+    tasks: Tasks<'_>,
+) -> Vec<(u32, u32)> {
+    let identity: Vec<u32> = (0..rank.len() as u32).collect();
+    let s = Sketches {
+        values: sketches,
+        width: PARA_PERM,
+        owner: &identity,
+    };
+    anchors.sort_unstable_by_key(|&(a, v)| (a, rank[v as usize], v));
+    let anchors: &[(u64, u32)] = anchors;
+    let mut pairs: Vec<(u32, u32)> = tasks(PARA_BANDS.bands + 1, &|task| {
+        if task < PARA_BANDS.bands {
+            lsh::band_pairs(s, has_sketch, rank, PARA_BANDS, task, PARA_BUCKETS)
+        } else {
+            anchor_pairs(anchors)
+        }
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// Every two variants sharing an anchor pair, in buckets of at most [`MAX_ANCHOR_BUCKET`];
+/// `anchors` sorted by anchor pair.
+fn anchor_pairs(anchors: &[(u64, u32)]) -> Vec<(u32, u32)> {
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    while start < anchors.len() {
+        let mut end = start + 1;
+        while end < anchors.len() && anchors[end].0 == anchors[start].0 {
+            end += 1;
+        }
+        let bucket = &anchors[start..end];
+        if bucket.len() <= MAX_ANCHOR_BUCKET {
+            for i in 0..bucket.len() {
+                for j in i + 1..bucket.len() {
+                    let (a, b) = (bucket[i].1, bucket[j].1);
+                    if a != b {
+                        pairs.push((a.min(b), a.max(b)));
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    pairs
+}
+
+/// The variants: distinct keys of the instances that count as copies.
+struct Variants {
+    keys: Vec<u64>,
+    /// Per instance: its variant, or `u32::MAX`.
+    of_instance: Vec<u32>,
+    /// Per variant: its first instance and its normalized length.
+    first: Vec<u32>,
+    chars: Vec<u32>,
+    copies: Vec<u32>,
+}
+
+fn variants(instances: &[Instance], min_chars: u32) -> Variants {
+    // A short line that is boilerplate on some site (`搜索`, `相关范文推荐`) counts wherever it is.
+    let mut flagged: Vec<u64> = instances
+        .iter()
+        .filter(|i| i.print.boilerplate)
+        .map(|i| i.print.key)
+        .collect();
+    flagged.sort_unstable();
+    flagged.dedup();
+    let counts = |p: &ParaPrint| {
+        p.boilerplate || p.chars >= min_chars || flagged.binary_search(&p.key).is_ok()
+    };
+    let mut keys: Vec<u64> = instances
+        .iter()
+        .filter(|i| counts(&i.print))
+        .map(|i| i.print.key)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut first = vec![u32::MAX; keys.len()];
+    let mut chars = vec![0u32; keys.len()];
+    let mut copies = vec![0u32; keys.len()];
+    let of_instance: Vec<u32> = instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| {
+            if !counts(&inst.print) {
+                return u32::MAX;
+            }
+            let v = keys.binary_search(&inst.print.key).expect("key collected") as u32;
+            if first[v as usize] == u32::MAX {
+                first[v as usize] = i as u32;
+                chars[v as usize] = inst.print.chars;
+            }
+            copies[v as usize] += 1;
+            v
+        })
+        .collect();
+    Variants {
+        keys,
+        of_instance,
+        first,
+        chars,
+        copies,
+    }
+}
+
+/// Runs the paragraph level; `tasks` runs independent parts (bands, slices of candidates).
+pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
+    let ParaInput {
+        instances,
+        doc_start,
+        first_seen,
+        sites,
+        settings,
+    } = input;
+    let v = variants(&instances, settings.min_chars);
+    let n = v.keys.len();
+
+    // Rank: longest first, then most copies, then first seen.
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&x| {
+        let x = x as usize;
+        (
+            std::cmp::Reverse(v.chars[x]),
+            std::cmp::Reverse(v.copies[x]),
+            v.first[x],
+        )
+    });
+    let mut rank = vec![0u32; n];
+    for (r, &x) in order.iter().enumerate() {
+        rank[x as usize] = r as u32;
+    }
+
+    // Sketches and anchors of the variants that have them, gathered in variant order.
+    let mut sketch_of: Vec<Option<(usize, usize)>> = vec![None; n];
+    for (w, seen) in first_seen.iter().enumerate() {
+        for (i, key) in seen.keys.iter().enumerate() {
+            if let Ok(x) = v.keys.binary_search(key) {
+                sketch_of[x] = Some((w, i));
+            }
+        }
+    }
+    let mut has_sketch: Vec<u32> = Vec::new();
+    let mut sketches = vec![0u32; n * PARA_PERM];
+    for (x, at) in sketch_of.iter().enumerate() {
+        if let Some((w, i)) = *at {
+            has_sketch.push(x as u32);
+            sketches[x * PARA_PERM..(x + 1) * PARA_PERM]
+                .copy_from_slice(&first_seen[w].sketches[i * PARA_PERM..(i + 1) * PARA_PERM]);
+        }
+    }
+    let mut anchors: Vec<(u64, u32)> = Vec::new();
+    for seen in &first_seen {
+        for &(anchor, i) in &seen.anchors {
+            if let Ok(x) = v.keys.binary_search(&seen.keys[i as usize]) {
+                anchors.push((anchor, x as u32));
+            }
+        }
+    }
+    let candidates = variant_candidates(&sketches, &has_sketch, &mut anchors, &rank, tasks);
+    drop(anchors);
+    drop(sketches);
+
+    // Verify on the shingle sets of the variants involved.
+    let empty: &[u32] = &[];
+    let set = |x: u32| match sketch_of[x as usize] {
+        Some((w, i)) => first_seen[w].set(i),
+        None => empty,
+    };
+    let thresholds = settings.thresholds;
+    const SLICE: usize = 4096;
+    let edges: Vec<(u32, u32)> = tasks(candidates.len().div_ceil(SLICE), &|task| {
+        let slice = &candidates[task * SLICE..((task + 1) * SLICE).min(candidates.len())];
+        slice
+            .iter()
+            .copied()
+            .filter(|&(a, b)| verify::compare_pair(set(a), set(b), &thresholds).is_some())
+            .collect()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    let verified = edges.len();
+    let assignments = cluster::cluster(n, &edges, &rank, &thresholds, |a, b| {
+        verify::compare(set(a), set(b))
+    });
+    drop(first_seen);
+
+    // Clusters: every instance of the variants of one representative.
+    let mut of_rep: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (i, &x) in v.of_instance.iter().enumerate() {
+        if x != u32::MAX {
+            of_rep[assignments[x as usize].representative as usize].push(i as u32);
+        }
+    }
+    struct Pending {
+        rep: u32,
+        members: Vec<u32>,
+        pages: u32,
+    }
+    let mut pending: Vec<Pending> = of_rep
+        .into_iter()
+        .enumerate()
+        .filter(|(_, m)| m.len() >= 2)
+        .map(|(rep, members)| {
+            let mut docs: Vec<u32> = members.iter().map(|&i| instances[i as usize].doc).collect();
+            docs.dedup();
+            docs.sort_unstable();
+            docs.dedup();
+            Pending {
+                rep: rep as u32,
+                members,
+                pages: docs.len() as u32,
+            }
+        })
+        .collect();
+    pending.sort_by_key(|p| {
+        (
+            std::cmp::Reverse(p.members.len()),
+            std::cmp::Reverse(p.pages),
+            p.members[0],
+        )
+    });
+    let mut membership: Vec<Option<Membership>> = vec![None; instances.len()];
+    let mut clusters = Vec::with_capacity(pending.len());
+    for (c, p) in pending.into_iter().enumerate() {
+        let id = c as u32 + 1;
+        let mut docs: Vec<u32> = Vec::with_capacity(p.members.len());
+        let mut site_ids: Vec<u32> = Vec::new();
+        let mut variants: Vec<u32> = Vec::new();
+        let mut contained = 0;
+        let mut flagged = 0;
+        let mut repeat_pages: Vec<u32> = Vec::new();
+        let mut last_doc = u32::MAX;
+        for &i in &p.members {
+            let inst = &instances[i as usize];
+            let x = v.of_instance[i as usize];
+            variants.push(x);
+            let a = assignments[x as usize];
+            let (kind, similarity) = if x == p.rep {
+                (Kind::Exact, 1.0)
+            } else {
+                let s = a.similarity.expect("members have a similarity");
+                match a.role {
+                    Role::Contained => (Kind::Contained, s.a_in_b()),
+                    _ => (Kind::Edited, s.jaccard()),
+                }
+            };
+            contained += (kind == Kind::Contained) as u32;
+            flagged += inst.print.boilerplate as u32;
+            // Members are in instance order, so copies on one page are adjacent.
+            let repeat = inst.doc == last_doc;
+            if repeat {
+                repeat_pages.push(inst.doc);
+            }
+            last_doc = inst.doc;
+            docs.push(inst.doc);
+            if let Some(s) = sites[inst.doc as usize] {
+                site_ids.push(s);
+            }
+            membership[i as usize] = Some(Membership {
+                cluster: id,
+                kind,
+                similarity,
+                repeat,
+            });
+        }
+        for list in [&mut docs, &mut site_ids, &mut variants, &mut repeat_pages] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let copies = p.members.len() as u32;
+        clusters.push(ParaCluster {
+            id,
+            representative: v.first[p.rep as usize],
+            copies,
+            pages: docs.len() as u32,
+            sites: site_ids.len() as u32,
+            variants: variants.len() as u32,
+            contained,
+            repeat_pages: repeat_pages.len() as u32,
+            first_doc: instances[p.members[0] as usize].doc,
+            boilerplate: flagged * BOILERPLATE_SHARE.1 >= copies * BOILERPLATE_SHARE.0,
+        });
+    }
+    ParaScan {
+        instances,
+        doc_start,
+        membership,
+        clusters,
+        variants: n,
+        candidates: candidates.len(),
+        verified,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+    use crate::tokenize::CharTokenizer;
+
+    const T: Thresholds = Thresholds {
+        jaccard: 0.5,
+        containment: 0.8,
+        min_contained_shingles: 10,
+    };
+
+    /// Builds the input of `pages` (lists of raw paragraphs) the way the pipeline does.
+    fn run(pages: &[&[&str]], sites: &[Option<u32>]) -> (ParaScan, Vec<String>) {
+        let hasher = MinHasher::new(PARA_PERM);
+        let seen = SeenKeys::default();
+        let mut first = FirstSeen::default();
+        let mut ws = ParaWorkspace::default();
+        let mut instances = Vec::new();
+        let mut doc_start = vec![0u32];
+        let mut texts = Vec::new();
+        for (d, page) in pages.iter().enumerate() {
+            for (i, raw) in page.iter().enumerate() {
+                let text = normalize(raw);
+                let key = text_key(&text);
+                let chars = text.chars().count() as u32;
+                let boilerplate = raw.starts_with('!');
+                if !boilerplate && chars >= 10 && seen.insert(key) {
+                    first_seen(&text, key, &CharTokenizer, 5, &hasher, &mut ws, &mut first);
+                }
+                instances.push(Instance {
+                    doc: d as u32,
+                    index: i as u32 + 1,
+                    print: ParaPrint {
+                        line: i as u32 + 1,
+                        chars,
+                        key,
+                        boilerplate,
+                    },
+                });
+                texts.push(text);
+            }
+            doc_start.push(instances.len() as u32);
+        }
+        let input = ParaInput {
+            instances,
+            doc_start,
+            first_seen: vec![first],
+            sites,
+            settings: ParaSettings {
+                min_chars: 10,
+                thresholds: T,
+            },
+        };
+        let scan = analyze(input, &sequential);
+        (scan, texts)
+    }
+
+    const A: &str = "在上级主管部门和各级党委政府的正确领导和大力支持下,我院全体干部职工以党的十七届三中全会精神为指导,全面贯彻落实科学发展观。";
+    const A_EDITED: &str = "在上级主管部门和各级党委政府的正确领导和支持下,我院全体干部职工以党的十七届三中全会精神为指导,全面贯彻落实科学发展观。";
+    const B: &str = "组织全体职工进行自查自纠,开展金点子活动,集思广益,征求对医院发展和提高服务水平有价值的意见和建议。";
+    const C: &str = "职代会民主评议领导班子是实行民主管理和加强民主监督的关键措施,有效地促进了领导班子在群众中的号召力。";
+    const D: &str = "按照省市区卫生主管部门统一部署和要求,结合本单位实际,制定切实可行的实施方案,确保活动取得实效。";
+
+    #[test]
+    fn exact_edited_contained_and_repeated_copies() {
+        let long = format!("{C}{B}{D}");
+        let page2 = [
+            long.as_str(),
+            "!相关范文推荐",
+            "无关的一段文字,讲的是别的事情,完全不同的内容在这里。",
+        ];
+        let pages: Vec<&[&str]> = vec![
+            &[A, B, "搜索", A, "相关范文推荐"],
+            &[A_EDITED, "!相关范文推荐"],
+            &page2,
+        ];
+        let (scan, _) = run(&pages, &[Some(0), Some(1), Some(1)]);
+        let m = |i: usize| scan.membership[i];
+        // A, its repeat on page 0 and the edited copy on page 1.
+        let a = m(0).expect("A is copied");
+        assert_eq!(a.kind, Kind::Exact);
+        let repeat = m(3).unwrap();
+        assert_eq!((repeat.cluster, repeat.repeat), (a.cluster, true));
+        let edited = m(5).unwrap();
+        assert_eq!((edited.cluster, edited.kind), (a.cluster, Kind::Edited));
+        assert!(edited.similarity >= 0.5 && edited.similarity < 1.0);
+        // B is inside the longer paragraph of page 2.
+        let b = m(1).unwrap();
+        assert_eq!(b.kind, Kind::Contained);
+        assert!(b.similarity >= 0.8);
+        assert_eq!(m(7).unwrap().cluster, b.cluster);
+        // Short, not boilerplate: not a copy; boilerplate: clustered and flagged, and a short line
+        // that is boilerplate elsewhere joins them.
+        assert!(m(2).is_none());
+        let chrome = m(6).unwrap();
+        assert_eq!(m(8).unwrap().cluster, chrome.cluster);
+        assert_eq!(m(4).unwrap().cluster, chrome.cluster);
+        assert!(scan.clusters[chrome.cluster as usize - 1].boilerplate);
+        assert!(scan.is_boilerplate(4) && !scan.instances[4].print.boilerplate);
+        assert!(m(9).is_none());
+        let ca = &scan.clusters[a.cluster as usize - 1];
+        assert_eq!(
+            (
+                ca.copies,
+                ca.pages,
+                ca.sites,
+                ca.variants,
+                ca.repeat_pages,
+                ca.first_doc
+            ),
+            (3, 2, 2, 2, 1, 0)
+        );
+        assert!(scan.clusters.windows(2).all(|w| w[0].copies >= w[1].copies));
+        assert_eq!(scan.repeats_in(0), 1);
+        assert_eq!(scan.clusters_of(2).len(), 2);
+    }
+
+    #[test]
+    fn unrelated_paragraphs_stay_apart() {
+        let pages: Vec<&[&str]> = vec![&[A, B], &[C]];
+        let (scan, _) = run(&pages, &[None, None]);
+        assert!(scan.membership.iter().all(|m| m.is_none()));
+        assert!(scan.clusters.is_empty());
+    }
+
+    #[test]
+    fn anchors_find_a_paragraph_inside_a_longer_one_that_lsh_misses() {
+        // The short paragraph is a fifth of the long one: Jaccard about 0.2, far below what
+        // banding catches, but its anchors are all in the long one.
+        let long = format!("{A}{B}{C}{A_EDITED}");
+        let hasher = MinHasher::new(PARA_PERM);
+        let mut first = FirstSeen::default();
+        let mut ws = ParaWorkspace::default();
+        for (i, t) in [normalize(B), normalize(&long)].iter().enumerate() {
+            first_seen(t, i as u64, &CharTokenizer, 5, &hasher, &mut ws, &mut first);
+        }
+        let short_anchors: Vec<u64> = first
+            .anchors
+            .iter()
+            .filter(|a| a.1 == 0)
+            .map(|a| a.0)
+            .collect();
+        assert!(!short_anchors.is_empty());
+        assert!(
+            short_anchors
+                .iter()
+                .all(|a| first.anchors.contains(&(*a, 1)))
+        );
+        let pairs = variant_candidates(
+            &first.sketches,
+            &[0, 1],
+            &mut first.anchors,
+            &[1, 0],
+            &sequential,
+        );
+        assert_eq!(pairs, vec![(0, 1)]);
+    }
+}
