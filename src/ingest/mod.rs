@@ -322,7 +322,7 @@ fn read_input(input: &Input, mmap: MmapChoice) -> io::Result<(Buffer, Format)> {
             if meta.is_dir() {
                 return Err(io::Error::other("is a directory"));
             }
-            Ok((mmap::load(file, meta.len(), mmap)?, input.format))
+            Ok((mmap::load(file, path, meta.len(), mmap)?, input.format))
         }
     }
 }
