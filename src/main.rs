@@ -30,6 +30,9 @@ fn main() -> ExitCode {
                     if !quiet {
                         let _ = write!(std::io::stderr(), "{summary}");
                     }
+                    for warning in &summary.warnings {
+                        eprintln!("neardup: warning: {warning}");
+                    }
                     if summary.unreadable > 0 {
                         eprintln!(
                             "neardup: {} input records could not be read; see the reason column of documents.csv",

@@ -592,6 +592,8 @@ pub struct Summary {
     pub max_hamming: Option<u32>,
     pub timings: Vec<StageTime>,
     pub files: Vec<std::path::PathBuf>,
+    /// Problems to show on stderr even when quiet: inputs that shrank while being read.
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -669,5 +671,6 @@ pub fn run(config: &Config) -> Result<Summary> {
         max_hamming: (config.method == Method::SimHash).then_some(config.max_hamming),
         timings: scan.timings,
         files: written.files,
+        warnings: scan.corpus.warnings,
     })
 }
