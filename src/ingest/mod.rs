@@ -16,11 +16,13 @@
 //! beyond the id.
 //!
 //! A mapped input may shrink while it is mapped (another program truncates it); reading its lost
-//! pages then yields zeros instead of killing the run ([`mmap`] says how). [`load`] checks a
-//! mapped input once it is split into records and, if it shrank, reads it again and turns the
-//! records past the new end into skipped records ("file shrank from N to M bytes while being
-//! read"); the record stays in [`Corpus::docs`], and [`Corpus::warnings`] names the file and the
-//! first line affected.
+//! pages then yields zeros instead of killing the run ([`mmap`] says how). Two checks keep zeros
+//! out of the results: [`load`] checks a mapped input once it is split into records and, if it
+//! shrank, reads it again and turns the records past the new end into skipped records ("file
+//! shrank from N to M bytes while being read"); [`Corpus::skip_vanished`], which the pipeline
+//! calls once fingerprints and verification have read the text, skips the documents whose text
+//! vanished after that ("... after it was read"). Either way the record stays in
+//! [`Corpus::docs`], and [`Corpus::warnings`] names the file and the first line affected.
 
 pub mod decode;
 pub mod jsonl;
@@ -28,7 +30,7 @@ pub mod mmap;
 pub mod site;
 
 pub use jsonl::Fields;
-pub use mmap::{Buffer, MmapChoice};
+pub use mmap::{Buffer, MmapChoice, Shrink};
 
 use encoding_rs::Encoding;
 use std::borrow::Cow;
@@ -631,6 +633,39 @@ pub struct Corpus {
     pub warnings: Vec<String>,
 }
 
+/// The documents of one mapped input whose bytes vanished after it was read.
+#[derive(Debug, Clone)]
+pub struct Vanished {
+    pub input: u32,
+    pub shrink: Shrink,
+    /// Documents not yet skipped whose text reaches past `shrink.intact`, in order.
+    pub docs: Vec<u32>,
+}
+
+impl Vanished {
+    /// What happened to the file, `when` (`after it was read`).
+    pub fn describe(&self, when: &str) -> String {
+        let Shrink {
+            mapped,
+            now,
+            intact,
+        } = self.shrink;
+        match now {
+            Some(now) if now < mapped => {
+                format!("file shrank from {mapped} to {now} bytes {when}")
+            }
+            _ => format!(
+                "file changed {when}: its bytes from offset {intact} of {mapped} vanished while mapped"
+            ),
+        }
+    }
+
+    /// Why each of these documents is skipped.
+    pub fn reason(&self) -> String {
+        self.describe("after it was read")
+    }
+}
+
 impl Corpus {
     /// Assembles loaded inputs (in input order) into one corpus with dense document ids.
     pub fn assemble(inputs: Vec<Input>, loaded: Vec<Loaded>) -> Corpus {
@@ -651,6 +686,63 @@ impl Corpus {
             docs,
             warnings,
         }
+    }
+
+    /// Mapped inputs that shrank (or lost pages) since they were read, with the documents whose
+    /// text is no longer all there. Costs one `stat` per mapped input.
+    pub fn vanished(&self) -> Vec<Vanished> {
+        let mut found: Vec<Vanished> = self
+            .buffers
+            .iter()
+            .enumerate()
+            .filter_map(|(input, buffer)| {
+                let shrink = buffer.mapping()?.shrink()?;
+                Some(Vanished {
+                    input: input as u32,
+                    shrink,
+                    docs: Vec::new(),
+                })
+            })
+            .collect();
+        if found.is_empty() {
+            return found;
+        }
+        let mut at = vec![usize::MAX; self.buffers.len()];
+        for (index, v) in found.iter().enumerate() {
+            at[v.input as usize] = index;
+        }
+        for (d, doc) in self.docs.iter().enumerate() {
+            let index = at[doc.input as usize];
+            if index != usize::MAX
+                && doc.skip.is_none()
+                && doc.span.end as u64 > found[index].shrink.intact
+            {
+                found[index].docs.push(d as u32);
+            }
+        }
+        found.retain(|v| !v.docs.is_empty());
+        found
+    }
+
+    /// Skips the documents whose bytes vanished since they were read (see [`Corpus::vanished`]),
+    /// with the reason, and adds a warning per input. Returns them in order.
+    pub fn skip_vanished(&mut self) -> Vec<u32> {
+        let mut skipped = Vec::new();
+        for vanished in self.vanished() {
+            let reason = vanished.reason();
+            let first = &self.docs[vanished.docs[0] as usize];
+            self.warnings.push(format!(
+                "{}: {reason}; {} from here on skipped",
+                self.source(first),
+                records(vanished.docs.len())
+            ));
+            for &d in &vanished.docs {
+                self.docs[d as usize].skip = Some(reason.clone());
+            }
+            skipped.extend(vanished.docs);
+        }
+        skipped.sort_unstable();
+        skipped
     }
 
     /// Reads every input sequentially (the pipeline driver reads in parallel).
