@@ -1,7 +1,8 @@
 //! The `neardup` binary: parse flags, validate, run, map the outcome to an exit code.
 //!
 //! Exit codes: 0 success; 1 error; 2 bad usage; 3 finished, but some input records could not be
-//! read (see the `reason` column of documents.csv).
+//! read (see the `reason` column of documents.csv) or an input shrank while the reports were
+//! written (a warning names it).
 
 mod cli;
 
@@ -30,11 +31,22 @@ fn main() -> ExitCode {
                     if !quiet {
                         let _ = write!(std::io::stderr(), "{summary}");
                     }
+                    for warning in &summary.warnings {
+                        eprintln!("neardup: warning: {warning}");
+                    }
                     if summary.unreadable > 0 {
                         eprintln!(
                             "neardup: {} input records could not be read; see the reason column of documents.csv",
                             summary.unreadable
                         );
+                    }
+                    if summary.changed_late > 0 {
+                        eprintln!(
+                            "neardup: {} records changed while the reports were written; see the warnings above",
+                            summary.changed_late
+                        );
+                    }
+                    if summary.unreadable > 0 || summary.changed_late > 0 {
                         ExitCode::from(EXIT_UNREADABLE)
                     } else {
                         ExitCode::SUCCESS

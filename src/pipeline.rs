@@ -406,7 +406,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         })
         .collect();
     bar.finish_and_clear();
-    let corpus = Corpus::assemble(inputs, loaded);
+    let mut corpus = Corpus::assemble(inputs, loaded);
     let n = corpus.docs.len();
     if n > u32::MAX as usize - 1 {
         return Err(Error::Config("more than 4 billion documents".into()));
@@ -638,7 +638,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         containment: config.containment,
         min_contained_shingles: config.min_contained_shingles,
     };
-    let pairs: Vec<VerifiedPair> = candidates
+    let mut pairs: Vec<VerifiedPair> = candidates
         .par_iter()
         .filter_map(|&(a, b)| {
             let verified = verify::compare_pair(&sets[a as usize], &sets[b as usize], &thresholds);
@@ -659,6 +659,24 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         })
         .collect();
     bar.finish_and_clear();
+    // A mapped input that shrank while the stages above read it showed zeros where its text
+    // was: its documents past the new end are skipped before anything is decided from them.
+    let vanished = corpus.skip_vanished();
+    if !vanished.is_empty() {
+        for &d in &vanished {
+            let reason = corpus.docs[d as usize].skip.clone().unwrap_or_default();
+            outcomes[d as usize] = DocOutcome {
+                raw_chars: 0,
+                norm_chars: 0,
+                skip: Some(Skip::Unreadable(reason)),
+                cluster_id: 0,
+                assignment: None,
+            };
+        }
+        pairs.retain(|p| {
+            outcomes[p.a as usize].skip.is_none() && outcomes[p.b as usize].skip.is_none()
+        });
+    }
     lap("verify", &mut timings);
 
     // Cluster around representatives.
@@ -773,6 +791,11 @@ pub struct Summary {
     pub paragraphs: Option<ParagraphSummary>,
     pub timings: Vec<StageTime>,
     pub files: Vec<std::path::PathBuf>,
+    /// Problems to show on stderr even when quiet: inputs that shrank while being read.
+    pub warnings: Vec<String>,
+    /// Documents whose input shrank after they were checked, while the reports were written:
+    /// their excerpts and kept text may hold zeros instead of text.
+    pub changed_late: usize,
 }
 
 /// The paragraph level in numbers.
@@ -873,6 +896,27 @@ pub fn run(config: &Config) -> Result<Summary> {
         emit_paragraphs: config.emit_paragraphs.clone(),
     };
     let written = crate::report::write_all(&scan, &config.out_dir, &options)?;
+    // The reports read text again (excerpts, the kept corpus): say so if any vanished meanwhile.
+    let mut changed_late = 0;
+    for vanished in scan.corpus.vanished() {
+        let docs: Vec<u32> = vanished
+            .docs
+            .iter()
+            .copied()
+            .filter(|&d| scan.outcomes[d as usize].skip.is_none())
+            .collect();
+        let Some(&first) = docs.first() else {
+            continue;
+        };
+        changed_late += docs.len();
+        let warning = format!(
+            "{}: {}; the excerpts and kept text of {} from here on may be cut",
+            scan.corpus.source(&scan.corpus.docs[first as usize]),
+            vanished.describe("while the reports were written"),
+            ingest::records(docs.len())
+        );
+        scan.corpus.warnings.push(warning);
+    }
     scan.timings.push(StageTime {
         name: "report",
         elapsed: start.elapsed(),
@@ -892,5 +936,7 @@ pub fn run(config: &Config) -> Result<Summary> {
         paragraphs: scan.paragraphs.as_ref().map(ParagraphSummary::of),
         timings: scan.timings,
         files: written.files,
+        warnings: scan.corpus.warnings,
+        changed_late,
     })
 }

@@ -14,6 +14,15 @@
 //! records its encoding and how many invalid sequences were replaced. Cost: one read or map per
 //! file, one UTF-8 validation per file, one JSON parse per JSONL line; no per-document allocation
 //! beyond the id.
+//!
+//! A mapped input may shrink while it is mapped (another program truncates it); reading its lost
+//! pages then yields zeros instead of killing the run ([`mmap`] says how). Two checks keep zeros
+//! out of the results: [`load`] checks a mapped input once it is split into records and, if it
+//! shrank, reads it again and turns the records past the new end into skipped records ("file
+//! shrank from N to M bytes while being read"); [`Corpus::skip_vanished`], which the pipeline
+//! calls once fingerprints and verification have read the text, skips the documents whose text
+//! vanished after that ("... after it was read"). Either way the record stays in
+//! [`Corpus::docs`], and [`Corpus::warnings`] names the file and the first line affected.
 
 pub mod decode;
 pub mod jsonl;
@@ -21,7 +30,7 @@ pub mod mmap;
 pub mod site;
 
 pub use jsonl::Fields;
-pub use mmap::{Buffer, MmapChoice};
+pub use mmap::{Buffer, MmapChoice, Shrink};
 
 use encoding_rs::Encoding;
 use std::borrow::Cow;
@@ -238,6 +247,8 @@ fn slash_path(path: &Path) -> String {
 pub struct Loaded {
     pub buffer: Buffer,
     pub docs: Vec<Document>,
+    /// Problems worth a line on stderr beyond the skipped records (a file that shrank).
+    pub warnings: Vec<String>,
 }
 
 /// Reads one input and splits it into documents. Never fails: problems become skipped records.
@@ -245,6 +256,7 @@ pub fn load(input: &Input, opts: &IngestOptions) -> Loaded {
     let skipped = |reason: String| Loaded {
         buffer: Buffer::Owned(Vec::new()),
         docs: vec![skipped_doc(input.id.clone(), 0, reason)],
+        warnings: Vec::new(),
     };
     if let Some(problem) = &input.problem {
         return skipped(problem.clone());
@@ -253,7 +265,122 @@ pub fn load(input: &Input, opts: &IngestOptions) -> Loaded {
         Ok(read) => read,
         Err(err) => return skipped(format!("cannot read: {err}")),
     };
-    load_buffer(input, buffer, format, opts)
+    let mapping = buffer.mapping();
+    let loaded = load_buffer(input, buffer, format, opts);
+    match mapping {
+        Some(mapping) => recheck(input, format, &mapping, loaded, opts),
+        None => loaded,
+    }
+}
+
+/// Checks a mapped input once it has been split into records. If the file shrank meanwhile (or
+/// a page of it vanished and read as zeros), the mapped bytes are not trusted: the file is read
+/// again and split from what is there now. When it is now shorter than it was mapped, a record
+/// cut off at the new end is not kept, and every record the first pass saw past the last
+/// complete line becomes a skipped record saying the file shrank, so none is lost; the last of
+/// them also stands for any records after it that the first pass could not see.
+fn recheck(
+    input: &Input,
+    format: Format,
+    mapping: &mmap::Mapping,
+    loaded: Loaded,
+    opts: &IngestOptions,
+) -> Loaded {
+    let Some(shrink) = mapping.shrink() else {
+        return loaded;
+    };
+    let seen = loaded.docs;
+    drop(loaded.buffer);
+    let bytes = match std::fs::read(mapping.path()) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let reason = format!(
+                "file changed while being read (bytes from offset {} of {} vanished) and cannot be read again: {err}",
+                shrink.intact, shrink.mapped
+            );
+            let docs: Vec<Document> = seen
+                .into_iter()
+                .map(|doc| lost_doc(doc, reason.clone()))
+                .collect();
+            let warning = format!(
+                "{}: {reason}; {} skipped",
+                input.display,
+                records(docs.len())
+            );
+            return Loaded {
+                buffer: Buffer::Owned(Vec::new()),
+                docs,
+                warnings: vec![warning],
+            };
+        }
+    };
+    let (from, to) = (shrink.mapped, bytes.len() as u64);
+    if to >= from {
+        // It grew back: what is there now is read as any file is.
+        return load_buffer(input, Buffer::Owned(bytes), format, opts);
+    }
+    let shrank = format!("file shrank from {from} to {to} bytes while being read");
+    if format == Format::Text {
+        return Loaded {
+            buffer: Buffer::Owned(Vec::new()),
+            docs: vec![skipped_doc(input.id.clone(), 0, shrank.clone())],
+            warnings: vec![format!("{}: {shrank}; skipped", input.display)],
+        };
+    }
+    let mut loaded = load_buffer(input, Buffer::Owned(bytes), format, opts);
+    let complete = loaded.buffer.iter().filter(|&&b| b == b'\n').count() as u32;
+    let cut = loaded.docs.iter().any(|d| d.line > complete);
+    loaded.docs.retain(|d| d.line <= complete);
+    let beyond: Vec<Document> = seen.into_iter().filter(|d| d.line > complete).collect();
+    // The first pass saw every record only if it read the last one whole; a last record it
+    // could not read may have been read from vanished bytes, so more may have followed.
+    let open_end = beyond.last().is_some_and(|d| d.skip.is_some());
+    let count = beyond.len();
+    let mut lost: Vec<Document> = beyond
+        .into_iter()
+        .enumerate()
+        .map(|(index, doc)| {
+            let reason = if open_end && index + 1 == count {
+                format!("{shrank}; records from this line on are lost")
+            } else {
+                format!("{shrank}; the record was past the new end")
+            };
+            lost_doc(doc, reason)
+        })
+        .collect();
+    if lost.is_empty() && cut {
+        let line = complete + 1;
+        let reason = format!("{shrank}; records from this line on are lost");
+        lost.push(skipped_doc(format!("{}:{line}", input.id), line, reason));
+    }
+    if let Some(first) = lost.first() {
+        loaded.warnings.push(format!(
+            "{}:{}: {shrank}; {} from this line on skipped",
+            input.display,
+            first.line,
+            records(lost.len())
+        ));
+    }
+    loaded.docs.append(&mut lost);
+    loaded
+}
+
+/// `1 record`, `2 records`.
+pub(crate) fn records(n: usize) -> String {
+    if n == 1 {
+        "1 record".to_string()
+    } else {
+        format!("{n} records")
+    }
+}
+
+/// A record the first pass saw, whose bytes are gone.
+fn lost_doc(doc: Document, reason: String) -> Document {
+    Document {
+        span: TextSpan::default(),
+        skip: Some(reason),
+        ..doc
+    }
 }
 
 /// Splits the bytes of one input, read as `format`, into documents (decompressing and decoding
@@ -285,7 +412,11 @@ pub fn load_buffer(input: &Input, buffer: Buffer, format: Format, opts: &IngestO
         let line = buffer.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
         docs.push(skipped_doc(format!("{}:{line}", input.id), line, reason));
     }
-    Loaded { buffer, docs }
+    Loaded {
+        buffer,
+        docs,
+        warnings: Vec::new(),
+    }
 }
 
 fn skipped_doc(id: String, line: u32, reason: String) -> Document {
@@ -322,7 +453,7 @@ fn read_input(input: &Input, mmap: MmapChoice) -> io::Result<(Buffer, Format)> {
             if meta.is_dir() {
                 return Err(io::Error::other("is a directory"));
             }
-            Ok((mmap::load(file, meta.len(), mmap)?, input.format))
+            Ok((mmap::load(file, path, meta.len(), mmap)?, input.format))
         }
     }
 }
@@ -498,6 +629,41 @@ pub struct Corpus {
     pub inputs: Vec<Input>,
     buffers: Vec<Buffer>,
     pub docs: Vec<Document>,
+    /// Problems worth a line on stderr beyond the skipped records (inputs that shrank).
+    pub warnings: Vec<String>,
+}
+
+/// The documents of one mapped input whose bytes vanished after it was read.
+#[derive(Debug, Clone)]
+pub struct Vanished {
+    pub input: u32,
+    pub shrink: Shrink,
+    /// Documents not yet skipped whose text reaches past `shrink.intact`, in order.
+    pub docs: Vec<u32>,
+}
+
+impl Vanished {
+    /// What happened to the file, `when` (`after it was read`).
+    pub fn describe(&self, when: &str) -> String {
+        let Shrink {
+            mapped,
+            now,
+            intact,
+        } = self.shrink;
+        match now {
+            Some(now) if now < mapped => {
+                format!("file shrank from {mapped} to {now} bytes {when}")
+            }
+            _ => format!(
+                "file changed {when}: its bytes from offset {intact} of {mapped} vanished while mapped"
+            ),
+        }
+    }
+
+    /// Why each of these documents is skipped.
+    pub fn reason(&self) -> String {
+        self.describe("after it was read")
+    }
 }
 
 impl Corpus {
@@ -505,18 +671,78 @@ impl Corpus {
     pub fn assemble(inputs: Vec<Input>, loaded: Vec<Loaded>) -> Corpus {
         let mut buffers = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();
+        let mut warnings = Vec::new();
         for (index, mut file) in loaded.into_iter().enumerate() {
             for doc in &mut file.docs {
                 doc.input = index as u32;
             }
             docs.append(&mut file.docs);
             buffers.push(file.buffer);
+            warnings.append(&mut file.warnings);
         }
         Corpus {
             inputs,
             buffers,
             docs,
+            warnings,
         }
+    }
+
+    /// Mapped inputs that shrank (or lost pages) since they were read, with the documents whose
+    /// text is no longer all there. Costs one `stat` per mapped input.
+    pub fn vanished(&self) -> Vec<Vanished> {
+        let mut found: Vec<Vanished> = self
+            .buffers
+            .iter()
+            .enumerate()
+            .filter_map(|(input, buffer)| {
+                let shrink = buffer.mapping()?.shrink()?;
+                Some(Vanished {
+                    input: input as u32,
+                    shrink,
+                    docs: Vec::new(),
+                })
+            })
+            .collect();
+        if found.is_empty() {
+            return found;
+        }
+        let mut at = vec![usize::MAX; self.buffers.len()];
+        for (index, v) in found.iter().enumerate() {
+            at[v.input as usize] = index;
+        }
+        for (d, doc) in self.docs.iter().enumerate() {
+            let index = at[doc.input as usize];
+            if index != usize::MAX
+                && doc.skip.is_none()
+                && doc.span.end as u64 > found[index].shrink.intact
+            {
+                found[index].docs.push(d as u32);
+            }
+        }
+        found.retain(|v| !v.docs.is_empty());
+        found
+    }
+
+    /// Skips the documents whose bytes vanished since they were read (see [`Corpus::vanished`]),
+    /// with the reason, and adds a warning per input. Returns them in order.
+    pub fn skip_vanished(&mut self) -> Vec<u32> {
+        let mut skipped = Vec::new();
+        for vanished in self.vanished() {
+            let reason = vanished.reason();
+            let first = &self.docs[vanished.docs[0] as usize];
+            self.warnings.push(format!(
+                "{}: {reason}; {} from here on skipped",
+                self.source(first),
+                records(vanished.docs.len())
+            ));
+            for &d in &vanished.docs {
+                self.docs[d as usize].skip = Some(reason.clone());
+            }
+            skipped.extend(vanished.docs);
+        }
+        skipped.sort_unstable();
+        skipped
     }
 
     /// Reads every input sequentially (the pipeline driver reads in parallel).
@@ -669,6 +895,172 @@ mod tests {
                 .starts_with("truncated or corrupt archive")
         );
         assert!(cut[..cut.len() - 1].iter().all(|d| d.skip.is_none()));
+    }
+
+    /// A JSON Lines file of `n` records (`d0`, `d1`, ...) of growing length, large enough to
+    /// span many pages; returns the byte offset where each line starts.
+    #[cfg(unix)]
+    fn write_records(path: &Path, n: usize) -> Vec<usize> {
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        for i in 0..n {
+            starts.push(text.len());
+            let body = "工会工作总结".repeat(1 + i % 7);
+            text.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"第{i}篇{body}\"}}\n"));
+        }
+        fs::write(path, text).unwrap();
+        starts
+    }
+
+    #[cfg(unix)]
+    fn truncate(path: &Path, len: usize) {
+        fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(len as u64)
+            .unwrap();
+    }
+
+    #[cfg(unix)]
+    fn mapped_opts() -> IngestOptions {
+        IngestOptions {
+            mmap: MmapChoice::Always,
+            ..IngestOptions::default()
+        }
+    }
+
+    /// Maps the one input at `path`, runs `between_map_and_parse`, parses it, runs
+    /// `between_parse_and_check`, then checks it as `load` does.
+    #[cfg(unix)]
+    fn load_with(
+        path: &Path,
+        between_map_and_parse: impl FnOnce(),
+        between_parse_and_check: impl FnOnce(&Loaded),
+    ) -> (Corpus, Option<u64>) {
+        let opts = mapped_opts();
+        let input = discover(&[path.to_path_buf()]).remove(0);
+        let (buffer, format) = read_input(&input, opts.mmap).unwrap();
+        let mapping = buffer.mapping().expect("mapped");
+        between_map_and_parse();
+        let loaded = load_buffer(&input, buffer, format, &opts);
+        between_parse_and_check(&loaded);
+        let vanished = mapping.vanished_from();
+        let loaded = recheck(&input, format, &mapping, loaded, &opts);
+        (Corpus::assemble(vec![input], vec![loaded]), vanished)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn records_past_the_end_of_a_file_cut_after_parsing_are_skipped_by_id() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("cut.jsonl");
+        let starts = write_records(&path, 3000);
+        let len = fs::metadata(&path).unwrap().len();
+        // Cut in the middle of line 1201 (record d1200).
+        let cut = starts[1200] + 5;
+        let (corpus, vanished) = load_with(&path, || {}, |_| truncate(&path, cut));
+        assert_eq!(vanished, None, "the parse ran before the cut");
+        assert_eq!(corpus.docs.len(), 3000, "every record is still there");
+        for (i, doc) in corpus.docs.iter().enumerate() {
+            assert_eq!(doc.id, format!("d{i}"));
+            assert_eq!(doc.line, i as u32 + 1);
+            if i < 1200 {
+                assert_eq!(doc.skip, None, "{doc:?}");
+                assert!(corpus.text(doc).starts_with(&format!("第{i}篇")));
+            } else {
+                assert_eq!(
+                    doc.skip.as_deref(),
+                    Some(
+                        format!(
+                            "file shrank from {len} to {cut} bytes while being read; the record was past the new end"
+                        )
+                        .as_str()
+                    )
+                );
+            }
+        }
+        assert_eq!(corpus.mapped_inputs(), 0, "read again, not mapped");
+        assert_eq!(corpus.warnings.len(), 1);
+        assert!(
+            corpus.warnings[0].starts_with(&format!("{}:1201: file shrank", path.display())),
+            "{}",
+            corpus.warnings[0]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_cut_before_parsing_reads_zeros_and_ends_in_one_lost_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("cut.jsonl");
+        let starts = write_records(&path, 3000);
+        let len = fs::metadata(&path).unwrap().len();
+        let cut = starts[1200] + 5;
+        let (corpus, vanished) = load_with(
+            &path,
+            || truncate(&path, cut),
+            |loaded| {
+                // The first pass read zeros: its record 1201 is the cut line run into them.
+                assert_eq!(loaded.docs.len(), 1201);
+                assert!(loaded.docs[1200].skip.is_some());
+            },
+        );
+        assert!(vanished.is_some_and(|offset| offset > cut as u64));
+        assert_eq!(corpus.docs.len(), 1201);
+        assert!(corpus.docs[..1200].iter().all(|d| d.skip.is_none()));
+        let last = &corpus.docs[1200];
+        assert_eq!(last.id, format!("{}:1201", path.display()));
+        assert_eq!(last.line, 1201);
+        assert_eq!(
+            last.skip.as_deref(),
+            Some(
+                format!(
+                    "file shrank from {len} to {cut} bytes while being read; records from this line on are lost"
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(
+            corpus.text(&corpus.docs[1199]),
+            format!("第1199篇{}", "工会工作总结".repeat(1 + 1199 % 7))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_text_file_cut_while_mapped_is_skipped_and_one_grown_back_is_read_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("page.txt");
+        let text = "医院工会工作总结\n".repeat(20_000);
+        fs::write(&path, &text).unwrap();
+        let (corpus, _) = load_with(&path, || truncate(&path, 100), |_| {});
+        assert_eq!(corpus.docs.len(), 1);
+        assert_eq!(
+            corpus.docs[0].skip.as_deref(),
+            Some(
+                format!(
+                    "file shrank from {} to 100 bytes while being read",
+                    text.len()
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(corpus.warnings.len(), 1);
+
+        // Emptied, then written back whole before the check: the parse read vanished pages,
+        // so what is there now is read.
+        let (corpus, vanished) = load_with(
+            &path,
+            || truncate(&path, 0),
+            |_| fs::write(&path, &text).unwrap(),
+        );
+        assert!(vanished.is_some(), "the parse read vanished pages");
+        assert_eq!(corpus.docs.len(), 1);
+        assert_eq!(corpus.docs[0].skip, None);
+        assert_eq!(corpus.text(&corpus.docs[0]), text);
+        assert_eq!(corpus.mapped_inputs(), 0);
+        assert!(corpus.warnings.is_empty());
     }
 
     #[test]

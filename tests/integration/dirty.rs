@@ -265,6 +265,85 @@ fn broken_json_lines_and_truncated_archives_lose_no_record() {
     assert_complete(&docs, &run.stderr(), expected);
 }
 
+/// Another program cuts a mapped input short after it was read (a crawler rewriting its output):
+/// reading the vanished text does not kill the run (SIGBUS), the documents whose text is gone are
+/// skipped with the reason, and none is lost. The cut cannot be timed inside a scan, so this
+/// drives the library the way the pipeline does: read, let stages read the text, check.
+#[cfg(unix)]
+#[test]
+fn a_mapped_file_cut_short_after_it_was_read_loses_no_record() {
+    use neardup::ingest::{Corpus, IngestOptions, mmap::MMAP_MIN_BYTES};
+    let Articles {
+        hospital, school, ..
+    } = articles();
+    let dir = Dir::new();
+    let records: Vec<serde_json::Value> = (0..600)
+        .map(|i| {
+            let text = if i % 2 == 0 { &hospital } else { &school };
+            serde_json::json!({"id": format!("p{i}"), "text": format!("第{i}篇\n{text}")})
+        })
+        .collect();
+    let text = jsonl(&records);
+    assert!(
+        text.len() as u64 >= MMAP_MIN_BYTES,
+        "mapped under --mmap auto"
+    );
+    dir.write("crawl.jsonl", &text);
+    let path = dir.join("crawl.jsonl");
+    let mut corpus = Corpus::read(std::slice::from_ref(&path), &IngestOptions::default());
+    assert_eq!(corpus.mapped_inputs(), 1);
+    assert_eq!(corpus.docs.len(), 600);
+    assert!(corpus.skip_vanished().is_empty(), "nothing vanished yet");
+
+    // Cut inside record p400 (line 401).
+    let line_start = |n: usize| -> usize { text.lines().take(n).map(|l| l.len() + 1).sum() };
+    let cut = line_start(400) + 30;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(cut as u64)
+        .unwrap();
+    // Later stages read every text again: past the cut they see zeros, and live.
+    let zeroed = corpus
+        .docs
+        .iter()
+        .filter(|d| corpus.text(d).contains('\0'))
+        .count();
+    assert_eq!(zeroed, 200, "texts past the cut read as zeros");
+
+    let skipped = corpus.skip_vanished();
+    assert_eq!(skipped, (400..600).collect::<Vec<u32>>());
+    assert_eq!(corpus.docs.len(), 600, "every record is still there");
+    let reason = format!(
+        "file shrank from {} to {cut} bytes after it was read",
+        text.len()
+    );
+    for (i, d) in corpus.docs.iter().enumerate() {
+        assert_eq!(d.id, format!("p{i}"));
+        if i < 400 {
+            assert_eq!(d.skip, None, "{d:?}");
+            assert!(corpus.text(d).starts_with(&format!("第{i}篇\n")));
+        } else {
+            assert_eq!(d.skip.as_deref(), Some(reason.as_str()), "{d:?}");
+        }
+    }
+    assert_eq!(
+        corpus.source(&corpus.docs[400]),
+        format!("{}:401", path.display())
+    );
+    assert_eq!(
+        corpus.warnings,
+        [format!(
+            "{}:401: {reason}; 200 records from here on skipped",
+            path.display()
+        )]
+    );
+    // Checked again, nothing more is found.
+    assert!(corpus.skip_vanished().is_empty());
+    assert!(corpus.vanished().is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_entries_and_symlink_loops_are_reported() {
