@@ -721,7 +721,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         let mut doc_start = Vec::with_capacity(n + 1);
         let mut first_seen = Vec::new();
         doc_start.push(0u32);
-        for (doc, (paras, first)) in para_prints.drain(..).enumerate() {
+        for (doc, (mut paras, first)) in para_prints.drain(..).enumerate() {
+            if outcomes[doc].skip.is_some() {
+                // Skipped since (its input shrank): no paragraphs.
+                paras.clear();
+            }
             for (i, print) in paras.into_iter().enumerate() {
                 instances.push(paragraph::Instance {
                     doc: doc as u32,
