@@ -30,9 +30,10 @@
 //! verification of candidate variant pairs.
 
 use crate::cluster::{self, Role};
-use crate::lsh::{self, Bands, BucketPolicy, Sketches};
+use crate::hamming;
+use crate::lsh::{self, Bands, BucketPolicy};
 use crate::shingle;
-use crate::signature::MinHasher;
+use crate::signature::{MinHasher, SimHasher};
 use crate::tokenize::Tokenizer;
 use crate::verify::{self, Thresholds};
 use std::collections::HashSet;
@@ -52,8 +53,8 @@ pub const PARA_BUCKETS: BucketPolicy = BucketPolicy {
 };
 /// A paragraph counts as contained in a longer one only with at least this many shingles.
 pub const MIN_CONTAINED_SHINGLES: u32 = 8;
-/// Anchor pairs shared by more variants than this are stock phrases and give no candidates.
-pub const MAX_ANCHOR_BUCKET: usize = 256;
+/// Anchor pairs shared by more texts than this are stock phrases and give no candidates.
+pub const MAX_ANCHOR_BUCKET: usize = 1024;
 
 /// A paragraph cluster is boilerplate when at least this share (numerator, denominator) of its
 /// copies are boilerplate on their own site: chrome that one site prints on every page and other
@@ -66,6 +67,8 @@ pub struct ParaSettings {
     /// Paragraphs with fewer normalized characters are not copies (unless boilerplate).
     pub min_chars: u32,
     pub thresholds: Thresholds,
+    /// With SimHash fingerprints: texts within this Hamming distance are candidates.
+    pub max_hamming: u32,
 }
 
 /// The hash of a normalized paragraph text: instances with the same hash are exact copies.
@@ -90,10 +93,12 @@ pub struct ParaPrint {
 #[derive(Debug, Default, Clone)]
 pub struct FirstSeen {
     pub keys: Vec<u64>,
-    /// [`PARA_PERM`] values per key.
+    /// [`PARA_PERM`] values per key (MinHash), or none.
     pub sketches: Vec<u32>,
+    /// One 64-bit fingerprint per key (SimHash), or none.
+    pub simhashes: Vec<u64>,
     /// (anchor pair, index into `keys`).
-    pub anchors: Vec<(u64, u32)>,
+    pub anchors: Vec<(u32, u32)>,
     /// The shingle set of each key for exact verification: `sets[set_end[i - 1]..set_end[i]]`.
     pub sets: Vec<u32>,
     pub set_end: Vec<u32>,
@@ -137,19 +142,15 @@ impl SeenKeys {
 pub struct ParaWorkspace {
     ends: Vec<u32>,
     shingles: Vec<u64>,
+    scratch: Vec<u64>,
 }
 
-/// The shingles of a normalized paragraph, tokenized on its own (so they depend on its text only).
-fn shingles<'a>(
-    text: &str,
-    tokenizer: &dyn Tokenizer,
-    ngram: usize,
-    ws: &'a mut ParaWorkspace,
-) -> &'a [u64] {
-    tokenizer.token_ends(text, &mut ws.ends);
-    let n = ws.ends.len();
-    shingle::shingles_in(text, &ws.ends, 0, n, ngram, &mut ws.shingles);
-    &ws.shingles
+/// Where edited copies come from: MinHash LSH over [`PARA_PERM`]-value sketches, or a Hamming
+/// search over 64-bit SimHash fingerprints (`--method`). Anchors find contained copies either way.
+#[derive(Debug, Clone)]
+pub enum Engine {
+    MinHash(MinHasher),
+    SimHash(SimHasher),
 }
 
 /// Records the sketch and anchors of a paragraph text seen for the first time.
@@ -158,16 +159,34 @@ pub fn first_seen(
     key: u64,
     tokenizer: &dyn Tokenizer,
     ngram: usize,
-    hasher: &MinHasher,
+    engine: &Engine,
     ws: &mut ParaWorkspace,
     out: &mut FirstSeen,
 ) {
-    let hashes = shingles(text, tokenizer, ngram, ws);
+    tokenizer.token_ends(text, &mut ws.ends);
+    let n = ws.ends.len();
+    shingle::shingles_in(text, &ws.ends, 0, n, ngram, &mut ws.shingles);
+    record_first(&ws.shingles, key, engine, &mut ws.scratch, out);
+}
+
+/// [`first_seen`] for a text whose shingles (in text order) are known.
+pub fn record_first(
+    hashes: &[u64],
+    key: u64,
+    engine: &Engine,
+    scratch: &mut Vec<u64>,
+    out: &mut FirstSeen,
+) {
     let index = out.keys.len() as u32;
     out.keys.push(key);
-    let at = out.sketches.len();
-    out.sketches.resize(at + PARA_PERM, 0);
-    hasher.sketch(hashes, &mut out.sketches[at..]);
+    match engine {
+        Engine::MinHash(hasher) => {
+            let at = out.sketches.len();
+            out.sketches.resize(at + PARA_PERM, 0);
+            hasher.sketch(hashes, &mut out.sketches[at..]);
+        }
+        Engine::SimHash(hasher) => out.simhashes.push(hasher.fingerprint(hashes, scratch)),
+    }
     let start = out.anchors.len();
     let mut previous: Option<u64> = None;
     for &h in hashes {
@@ -176,10 +195,8 @@ pub fn first_seen(
             continue;
         }
         if let Some(p) = previous {
-            out.anchors.push((
-                p.rotate_left(29) ^ h.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                index,
-            ));
+            let pair = p.rotate_left(29) ^ h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            out.anchors.push(((pair >> 32) as u32, index));
         }
         previous = Some(h);
     }
@@ -343,28 +360,52 @@ pub fn sequential(
     (0..count).map(task).collect()
 }
 
-/// Variant pairs to verify (indices into the variants), sorted and unique.
+/// What candidates of edited copies are found from.
+pub enum Signatures<'a, 's> {
+    /// `sketch(text)` is a text's [`PARA_PERM`] values.
+    MinHash(&'a (dyn Fn(u32) -> &'s [u32] + Sync)),
+    /// One fingerprint per text, and the largest Hamming distance of a candidate.
+    SimHash(&'a [u64], u32),
+}
+
+/// Pairs of texts to verify, sorted and unique. `include` lists the texts taking part, `anchors`
+/// are (anchor pair, text) and `rank[text]` orders texts (lower is better).
 pub fn variant_candidates(
-    sketches: &[u32],
-    has_sketch: &[u32],
-    anchors: &mut [(u64, u32)],
+    signatures: Signatures<'_, '_>,
+    include: &[u32],
+    anchors: &mut [(u32, u32)],
     rank: &[u32],
     tasks: Tasks<'_>,
 ) -> Vec<(u32, u32)> {
-    let identity: Vec<u32> = (0..rank.len() as u32).collect();
-    let s = Sketches {
-        values: sketches,
-        width: PARA_PERM,
-        owner: &identity,
-    };
     anchors.sort_unstable_by_key(|&(a, v)| (a, rank[v as usize], v));
-    let anchors: &[(u64, u32)] = anchors;
-    let mut pairs: Vec<(u32, u32)> = tasks(PARA_BANDS.bands + 1, &|task| {
-        if task < PARA_BANDS.bands {
-            lsh::band_pairs(s, has_sketch, rank, PARA_BANDS, task, PARA_BUCKETS)
+    let anchors: &[(u32, u32)] = anchors;
+    let bands = match signatures {
+        Signatures::MinHash(_) => PARA_BANDS.bands,
+        Signatures::SimHash(..) => 1,
+    };
+    let mut pairs: Vec<(u32, u32)> = tasks(bands + 1, &|task| {
+        let mut pairs = Vec::new();
+        if let Signatures::SimHash(prints, k) = signatures
+            && task == 0
+        {
+            pairs = hamming::candidates(prints, include, rank, k);
+        } else if let Signatures::MinHash(sketch) = signatures
+            && task < bands
+        {
+            let mut scratch = Vec::new();
+            let mut keyed: Vec<(u32, u32)> = include
+                .iter()
+                .map(|&t| {
+                    let key = lsh::band_key(sketch(t), task, PARA_BANDS.rows, &mut scratch);
+                    ((key >> 32) as u32 ^ key as u32, t)
+                })
+                .collect();
+            keyed.sort_unstable_by_key(|&(k, t)| (k, rank[t as usize], t));
+            buckets(&keyed, &mut pairs);
         } else {
-            anchor_pairs(anchors)
+            buckets(anchors, &mut pairs);
         }
+        pairs
     })
     .into_iter()
     .flatten()
@@ -374,30 +415,36 @@ pub fn variant_candidates(
     pairs
 }
 
-/// Every two variants sharing an anchor pair, in buckets of at most [`MAX_ANCHOR_BUCKET`];
-/// `anchors` sorted by anchor pair.
-fn anchor_pairs(anchors: &[(u64, u32)]) -> Vec<(u32, u32)> {
-    let mut pairs = Vec::new();
+/// The pairs of each bucket of `keyed` (key, text), sorted by key then rank: all pairs of buckets
+/// up to [`PARA_BUCKETS`]'s size, a star around the best-ranked text and a chain beyond, nothing
+/// past [`MAX_ANCHOR_BUCKET`] (a stock phrase).
+fn buckets(keyed: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>) {
     let mut start = 0;
-    while start < anchors.len() {
+    while start < keyed.len() {
         let mut end = start + 1;
-        while end < anchors.len() && anchors[end].0 == anchors[start].0 {
+        while end < keyed.len() && keyed[end].0 == keyed[start].0 {
             end += 1;
         }
-        let bucket = &anchors[start..end];
-        if bucket.len() <= MAX_ANCHOR_BUCKET {
+        let bucket = &keyed[start..end];
+        let mut push = |a: u32, b: u32| {
+            if a != b {
+                pairs.push((a.min(b), a.max(b)));
+            }
+        };
+        if bucket.len() <= PARA_BUCKETS.all_pairs_up_to {
             for i in 0..bucket.len() {
                 for j in i + 1..bucket.len() {
-                    let (a, b) = (bucket[i].1, bucket[j].1);
-                    if a != b {
-                        pairs.push((a.min(b), a.max(b)));
-                    }
+                    push(bucket[i].1, bucket[j].1);
                 }
+            }
+        } else if bucket.len() <= MAX_ANCHOR_BUCKET {
+            for w in bucket.windows(2) {
+                push(bucket[0].1, w[1].1);
+                push(w[0].1, w[1].1);
             }
         }
         start = end;
     }
-    pairs
 }
 
 /// The variants: distinct keys of the instances that count as copies.
@@ -485,41 +532,91 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         rank[x as usize] = r as u32;
     }
 
-    // Sketches and anchors of the variants that have them, gathered in variant order.
-    let mut sketch_of: Vec<Option<(usize, usize)>> = vec![None; n];
-    for (w, seen) in first_seen.iter().enumerate() {
-        for (i, key) in seen.keys.iter().enumerate() {
-            if let Ok(x) = v.keys.binary_search(key) {
-                sketch_of[x] = Some((w, i));
+    // Texts fingerprinted first (f, numbered across the workers' lists in order) and variants
+    // (x) map to each other; candidates come in f. Nothing is copied but the anchors.
+    let mut first_seen = first_seen;
+    let mut offsets: Vec<u32> = Vec::with_capacity(first_seen.len() + 1);
+    offsets.push(0);
+    for part in &first_seen {
+        offsets.push(offsets[offsets.len() - 1] + part.keys.len() as u32);
+    }
+    let locate = |f: u32| {
+        let w = offsets.partition_point(|&o| o <= f) - 1;
+        (w, (f - offsets[w]) as usize)
+    };
+    let texts = offsets[offsets.len() - 1] as usize;
+    let mut variant_of: Vec<u32> = Vec::with_capacity(texts);
+    let mut anchors: Vec<(u32, u32)> =
+        Vec::with_capacity(first_seen.iter().map(|p| p.anchors.len()).sum());
+    for (w, part) in first_seen.iter_mut().enumerate() {
+        variant_of.extend(
+            part.keys
+                .iter()
+                .map(|k| v.keys.binary_search(k).map_or(u32::MAX, |x| x as u32)),
+        );
+        let base = offsets[w];
+        anchors.extend(
+            std::mem::take(&mut part.anchors)
+                .into_iter()
+                .map(|(a, i)| (a, i + base)),
+        );
+    }
+    let mut text_of = vec![u32::MAX; n];
+    for (f, &x) in variant_of.iter().enumerate() {
+        if x != u32::MAX {
+            text_of[x as usize] = f as u32;
+        }
+    }
+    let include: Vec<u32> = (0..texts as u32)
+        .filter(|&f| variant_of[f as usize] != u32::MAX)
+        .collect();
+    let text_rank: Vec<u32> = variant_of
+        .iter()
+        .map(|&x| {
+            if x == u32::MAX {
+                u32::MAX
+            } else {
+                rank[x as usize]
             }
-        }
+        })
+        .collect();
+    anchors.retain(|&(_, f)| variant_of[f as usize] != u32::MAX);
+    let sketch = |f: u32| {
+        let (w, i) = locate(f);
+        &first_seen[w].sketches[i * PARA_PERM..(i + 1) * PARA_PERM]
+    };
+    let simhashes: Vec<u64> = first_seen
+        .iter()
+        .flat_map(|p| p.simhashes.iter().copied())
+        .collect();
+    let signatures = if simhashes.len() == texts && texts > 0 {
+        Signatures::SimHash(&simhashes, settings.max_hamming)
+    } else {
+        Signatures::MinHash(&sketch)
+    };
+    let mut candidates: Vec<(u32, u32)> =
+        variant_candidates(signatures, &include, &mut anchors, &text_rank, tasks)
+            .into_iter()
+            .map(|(f, g)| {
+                let (a, b) = (variant_of[f as usize], variant_of[g as usize]);
+                (a.min(b), a.max(b))
+            })
+            .collect();
+    drop((anchors, include, text_rank, variant_of));
+    candidates.sort_unstable();
+    drop(simhashes);
+    for part in &mut first_seen {
+        part.sketches = Vec::new();
     }
-    let mut has_sketch: Vec<u32> = Vec::new();
-    let mut sketches = vec![0u32; n * PARA_PERM];
-    for (x, at) in sketch_of.iter().enumerate() {
-        if let Some((w, i)) = *at {
-            has_sketch.push(x as u32);
-            sketches[x * PARA_PERM..(x + 1) * PARA_PERM]
-                .copy_from_slice(&first_seen[w].sketches[i * PARA_PERM..(i + 1) * PARA_PERM]);
-        }
-    }
-    let mut anchors: Vec<(u64, u32)> = Vec::new();
-    for seen in &first_seen {
-        for &(anchor, i) in &seen.anchors {
-            if let Ok(x) = v.keys.binary_search(&seen.keys[i as usize]) {
-                anchors.push((anchor, x as u32));
-            }
-        }
-    }
-    let candidates = variant_candidates(&sketches, &has_sketch, &mut anchors, &rank, tasks);
-    drop(anchors);
-    drop(sketches);
 
     // Verify on the shingle sets of the variants involved.
     let empty: &[u32] = &[];
-    let set = |x: u32| match sketch_of[x as usize] {
-        Some((w, i)) => first_seen[w].set(i),
-        None => empty,
+    let set = |x: u32| match text_of[x as usize] {
+        u32::MAX => empty,
+        f => {
+            let (w, i) = locate(f);
+            first_seen[w].set(i)
+        }
     };
     let thresholds = settings.thresholds;
     const SLICE: usize = 4096;
@@ -662,7 +759,14 @@ mod tests {
 
     /// Builds the input of `pages` (lists of raw paragraphs) the way the pipeline does.
     fn run(pages: &[&[&str]], sites: &[Option<u32>]) -> (ParaScan, Vec<String>) {
-        let hasher = MinHasher::new(PARA_PERM);
+        run_with(pages, sites, &Engine::MinHash(MinHasher::new(PARA_PERM)))
+    }
+
+    fn run_with(
+        pages: &[&[&str]],
+        sites: &[Option<u32>],
+        hasher: &Engine,
+    ) -> (ParaScan, Vec<String>) {
         let seen = SeenKeys::default();
         let mut first = FirstSeen::default();
         let mut ws = ParaWorkspace::default();
@@ -676,7 +780,7 @@ mod tests {
                 let chars = text.chars().count() as u32;
                 let boilerplate = raw.starts_with('!');
                 if !boilerplate && chars >= 10 && seen.insert(key) {
-                    first_seen(&text, key, &CharTokenizer, 5, &hasher, &mut ws, &mut first);
+                    first_seen(&text, key, &CharTokenizer, 5, hasher, &mut ws, &mut first);
                 }
                 instances.push(Instance {
                     doc: d as u32,
@@ -700,6 +804,7 @@ mod tests {
             settings: ParaSettings {
                 min_chars: 10,
                 thresholds: T,
+                max_hamming: 3,
             },
         };
         let scan = analyze(input, &sequential);
@@ -767,6 +872,22 @@ mod tests {
     }
 
     #[test]
+    fn simhash_finds_the_same_copies() {
+        let long = format!("{C}{B}{D}");
+        let page2 = [long.as_str(), C];
+        let pages: Vec<&[&str]> = vec![&[A, B, A], &[A_EDITED], &page2];
+        let engine = Engine::SimHash(SimHasher::default());
+        let (scan, _) = run_with(&pages, &[None, None, None], &engine);
+        let (min, _) = run(&pages, &[None, None, None]);
+        let m = |s: &ParaScan, i: usize| s.membership[i].map(|m| (m.cluster, m.kind));
+        for i in 0..scan.instances.len() {
+            assert_eq!(m(&scan, i), m(&min, i), "instance {i}");
+        }
+        assert_eq!(m(&scan, 3).map(|m| m.1), Some(Kind::Edited));
+        assert_eq!(m(&scan, 1).map(|m| m.1), Some(Kind::Contained));
+    }
+
+    #[test]
     fn unrelated_paragraphs_stay_apart() {
         let pages: Vec<&[&str]> = vec![&[A, B], &[C]];
         let (scan, _) = run(&pages, &[None, None]);
@@ -779,13 +900,13 @@ mod tests {
         // The short paragraph is a fifth of the long one: Jaccard about 0.2, far below what
         // banding catches, but its anchors are all in the long one.
         let long = format!("{A}{B}{C}{A_EDITED}");
-        let hasher = MinHasher::new(PARA_PERM);
+        let hasher = Engine::MinHash(MinHasher::new(PARA_PERM));
         let mut first = FirstSeen::default();
         let mut ws = ParaWorkspace::default();
         for (i, t) in [normalize(B), normalize(&long)].iter().enumerate() {
             first_seen(t, i as u64, &CharTokenizer, 5, &hasher, &mut ws, &mut first);
         }
-        let short_anchors: Vec<u64> = first
+        let short_anchors: Vec<u32> = first
             .anchors
             .iter()
             .filter(|a| a.1 == 0)
@@ -797,8 +918,10 @@ mod tests {
                 .iter()
                 .all(|a| first.anchors.contains(&(*a, 1)))
         );
+        let sketches = first.sketches.clone();
+        let sketch = |t: u32| &sketches[t as usize * PARA_PERM..(t as usize + 1) * PARA_PERM];
         let pairs = variant_candidates(
-            &first.sketches,
+            Signatures::MinHash(&sketch),
             &[0, 1],
             &mut first.anchors,
             &[1, 0],

@@ -156,7 +156,17 @@ struct Print {
     simhash: u64,
     /// Sketches of long lines, `SEGMENT_PERM` values each.
     segments: Vec<u32>,
-    /// With paragraphs: every paragraph of the page, and the texts this worker saw first.
+    /// With paragraphs: how many paragraphs the page has (kept in its chunk's list).
+    paras: u32,
+}
+
+/// Documents fingerprinted by one task: their paragraph data lives in a few large buffers per
+/// chunk instead of many small ones per page, which the allocator could not give back.
+const FINGERPRINT_CHUNK: usize = 64;
+
+/// The paragraphs of a chunk of pages, and the paragraph texts the chunk saw first.
+#[derive(Default)]
+struct ChunkParagraphs {
     paras: Vec<ParaPrint>,
     first: FirstSeen,
 }
@@ -178,6 +188,11 @@ pub struct Fingerprinter {
     /// With paragraphs: the minimum length of a copy, and the texts already fingerprinted.
     paragraph_min_chars: Option<u32>,
     seen: SeenKeys,
+    /// Character tokens: a line's shingles in the page are its shingles alone, so paragraphs
+    /// reuse the ones computed for line sketches.
+    char_tokens: bool,
+    /// Paragraph fingerprints: MinHash or SimHash, as pages.
+    para_engine: paragraph::Engine,
 }
 
 impl Fingerprinter {
@@ -198,6 +213,13 @@ impl Fingerprinter {
                 .paragraphs()
                 .then_some(config.paragraph_min_chars),
             seen: SeenKeys::default(),
+            char_tokens: config.tokenizer == crate::tokenize::TokenizerKind::Char,
+            para_engine: match config.method {
+                Method::MinHash => paragraph::Engine::MinHash(MinHasher::new(paragraph::PARA_PERM)),
+                Method::SimHash => {
+                    paragraph::Engine::SimHash(SimHasher::new(config.simhash_weighting))
+                }
+            },
         }
     }
 
@@ -239,7 +261,14 @@ impl Fingerprinter {
     }
 
     /// Fingerprints `raw`: writes its page sketch into `sketch` (left as is for an empty text).
-    fn print(&self, doc: u32, raw: &str, ws: &mut Workspace, sketch: &mut [u32]) -> Print {
+    fn print(
+        &self,
+        doc: u32,
+        raw: &str,
+        ws: &mut Workspace,
+        sketch: &mut [u32],
+        chunk: &mut ChunkParagraphs,
+    ) -> Print {
         self.shingle(doc, raw, ws);
         let mut print = Print {
             raw_chars: ws.norm.raw_chars,
@@ -276,17 +305,31 @@ impl Fingerprinter {
             let at = print.segments.len();
             print.segments.resize(at + SEGMENT_PERM, 0);
             self.line.sketch(&ws.segment, &mut print.segments[at..]);
+            // A paragraph seen for the first time (lines in a stripped page's text are not
+            // boilerplate): its fingerprints from these shingles.
+            if self.char_tokens
+                && self.strip
+                && !ws.all_chrome
+                && self
+                    .paragraph_min_chars
+                    .is_some_and(|m| m <= self.segment_min_chars)
+            {
+                let key = paragraph::text_key(text);
+                if self.seen.insert(key) {
+                    paragraph::record_first(
+                        &ws.segment,
+                        key,
+                        &self.para_engine,
+                        &mut ws.sorted,
+                        &mut chunk.first,
+                    );
+                }
+            }
         }
         if let Some(min_chars) = self.paragraph_min_chars {
-            self.paragraphs(doc, raw, min_chars, ws, &mut print);
-            // Kept until the paragraph stage: no spare capacity.
-            print.paras.shrink_to_fit();
-            let first = &mut print.first;
-            first.keys.shrink_to_fit();
-            first.sketches.shrink_to_fit();
-            first.anchors.shrink_to_fit();
-            first.sets.shrink_to_fit();
-            first.set_end.shrink_to_fit();
+            let before = chunk.paras.len();
+            self.paragraphs(doc, raw, min_chars, ws, chunk);
+            print.paras = (chunk.paras.len() - before) as u32;
         }
         print
     }
@@ -299,7 +342,7 @@ impl Fingerprinter {
         raw: &str,
         min_chars: u32,
         ws: &mut Workspace,
-        print: &mut Print,
+        chunk: &mut ChunkParagraphs,
     ) {
         let site = self.sites.get(doc as usize).copied().flatten();
         let check = !self.boilerplate.is_empty();
@@ -333,7 +376,7 @@ impl Fingerprinter {
             }
             let key = paragraph::text_key(text);
             let chars = text.chars().count() as u32;
-            print.paras.push(ParaPrint {
+            chunk.paras.push(ParaPrint {
                 line: number,
                 chars,
                 key,
@@ -345,9 +388,9 @@ impl Fingerprinter {
                     key,
                     self.tokenizer.as_ref(),
                     self.ngram,
-                    &self.line,
+                    &self.para_engine,
                     &mut ws.para,
-                    &mut print.first,
+                    &mut chunk.first,
                 );
             }
         }
@@ -469,20 +512,34 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         config.num_perm
     };
     let mut page_values = vec![EMPTY; n * num_perm];
-    let mut prints: Vec<Print> = page_values
-        .par_chunks_mut(num_perm)
-        .zip(corpus.docs.par_iter())
+    let chunks: Vec<(Vec<Print>, ChunkParagraphs)> = page_values
+        .par_chunks_mut(num_perm * FINGERPRINT_CHUNK)
+        .zip(corpus.docs.par_chunks(FINGERPRINT_CHUNK))
         .enumerate()
-        .map_init(Workspace::new, |ws, (index, (sketch, doc))| {
-            let print = if doc.skip.is_some() {
-                Print::default()
-            } else {
-                fingerprinter.print(index as u32, &corpus.text(doc), ws, sketch)
-            };
-            bar.inc(1);
-            print
+        .map_init(Workspace::new, |ws, (c, (sketches, docs))| {
+            let mut chunk = ChunkParagraphs::default();
+            let prints = docs
+                .iter()
+                .zip(sketches.chunks_mut(num_perm))
+                .enumerate()
+                .map(|(j, (doc, sketch))| {
+                    if doc.skip.is_some() {
+                        return Print::default();
+                    }
+                    let index = (c * FINGERPRINT_CHUNK + j) as u32;
+                    fingerprinter.print(index, &corpus.text(doc), ws, sketch, &mut chunk)
+                })
+                .collect();
+            bar.inc(docs.len() as u64);
+            (prints, chunk)
         })
         .collect();
+    let mut prints: Vec<Print> = Vec::with_capacity(n);
+    let mut para_chunks: Vec<ChunkParagraphs> = Vec::with_capacity(chunks.len());
+    for (p, chunk) in chunks {
+        prints.extend(p);
+        para_chunks.push(chunk);
+    }
     bar.finish_and_clear();
     lap("fingerprint", &mut timings);
 
@@ -505,10 +562,60 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let active: Vec<u32> = (0..n as u32)
         .filter(|&d| outcomes[d as usize].skip.is_none() && config.level.pages())
         .collect();
-    let mut para_prints: Vec<(Vec<ParaPrint>, FirstSeen)> = prints
-        .iter_mut()
-        .map(|p| (std::mem::take(&mut p.paras), std::mem::take(&mut p.first)))
-        .collect();
+
+    // Paragraphs: exact, edited and contained copies across and within pages. They need nothing
+    // from the page stages, and run first so their memory is free before page verification.
+    let mut paragraphs = if config.level.paragraphs() {
+        let mut instances = Vec::with_capacity(para_chunks.iter().map(|c| c.paras.len()).sum());
+        let mut doc_start = Vec::with_capacity(n + 1);
+        let mut first_seen = Vec::with_capacity(para_chunks.len());
+        doc_start.push(0u32);
+        for (c, chunk) in para_chunks.drain(..).enumerate() {
+            let mut at = 0;
+            let docs = c * FINGERPRINT_CHUNK..((c + 1) * FINGERPRINT_CHUNK).min(n);
+            for doc in docs {
+                let count = prints[doc].paras as usize;
+                // A page skipped since (its input shrank) has no paragraphs.
+                if outcomes[doc].skip.is_none() {
+                    for (i, &print) in chunk.paras[at..at + count].iter().enumerate() {
+                        instances.push(paragraph::Instance {
+                            doc: doc as u32,
+                            index: i as u32 + 1,
+                            print,
+                        });
+                    }
+                }
+                at += count;
+                doc_start.push(instances.len() as u32);
+            }
+            if !chunk.first.keys.is_empty() {
+                first_seen.push(chunk.first);
+            }
+        }
+        let input = paragraph::ParaInput {
+            instances,
+            doc_start,
+            first_seen,
+            sites: &fingerprinter.sites,
+            settings: paragraph::ParaSettings {
+                min_chars: config.paragraph_min_chars,
+                thresholds: Thresholds {
+                    jaccard: config.paragraph_threshold,
+                    containment: config.paragraph_containment,
+                    min_contained_shingles: paragraph::MIN_CONTAINED_SHINGLES,
+                },
+                max_hamming: config.max_hamming,
+            },
+        };
+        let scan = paragraph::analyze(input, &|count, task| {
+            (0..count).into_par_iter().map(task).collect()
+        });
+        lap("paragraphs", &mut timings);
+        Some(scan)
+    } else {
+        None
+    };
+    drop(para_chunks);
 
     // Rank: the longest normalized text first, ties by id, then by input order.
     let mut by_rank: Vec<u32> = (0..n as u32).collect();
@@ -676,6 +783,13 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         pairs.retain(|p| {
             outcomes[p.a as usize].skip.is_none() && outcomes[p.b as usize].skip.is_none()
         });
+        if let Some(p) = &mut paragraphs {
+            // Their paragraphs were read from vanished text: no copies (cluster counts keep them).
+            for &d in &vanished {
+                let range = p.of_doc(d);
+                p.membership[range].fill(None);
+            }
+        }
     }
     lap("verify", &mut timings);
 
@@ -714,53 +828,6 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         })
         .collect();
     lap("cluster", &mut timings);
-
-    // Paragraphs: exact, edited and contained copies across and within pages.
-    let paragraphs = if config.level.paragraphs() {
-        let mut instances = Vec::new();
-        let mut doc_start = Vec::with_capacity(n + 1);
-        let mut first_seen = Vec::new();
-        doc_start.push(0u32);
-        for (doc, (mut paras, first)) in para_prints.drain(..).enumerate() {
-            if outcomes[doc].skip.is_some() {
-                // Skipped since (its input shrank): no paragraphs.
-                paras.clear();
-            }
-            for (i, print) in paras.into_iter().enumerate() {
-                instances.push(paragraph::Instance {
-                    doc: doc as u32,
-                    index: i as u32 + 1,
-                    print,
-                });
-            }
-            doc_start.push(instances.len() as u32);
-            if !first.keys.is_empty() {
-                first_seen.push(first);
-            }
-        }
-        let input = paragraph::ParaInput {
-            instances,
-            doc_start,
-            first_seen,
-            sites: &fingerprinter.sites,
-            settings: paragraph::ParaSettings {
-                min_chars: config.paragraph_min_chars,
-                thresholds: Thresholds {
-                    jaccard: config.paragraph_threshold,
-                    containment: config.paragraph_containment,
-                    min_contained_shingles: paragraph::MIN_CONTAINED_SHINGLES,
-                },
-            },
-        };
-        let scan = paragraph::analyze(input, &|count, task| {
-            (0..count).into_par_iter().map(task).collect()
-        });
-        lap("paragraphs", &mut timings);
-        Some(scan)
-    } else {
-        None
-    };
-    drop(para_prints);
 
     Ok(Scan {
         corpus,
