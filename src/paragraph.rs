@@ -297,6 +297,8 @@ pub struct ParaScan {
     pub membership: Vec<Option<Membership>>,
     /// Ordered by id: most copies first.
     pub clusters: Vec<ParaCluster>,
+    /// The raw text of each cluster's representative (trimmed), filled in by the driver.
+    pub texts: Vec<String>,
     pub variants: usize,
     pub candidates: usize,
     pub verified: usize,
@@ -739,6 +741,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         doc_start,
         membership,
         clusters,
+        texts: Vec::new(),
         variants: n,
         candidates: candidates.len(),
         verified,

@@ -607,9 +607,39 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 max_hamming: config.max_hamming,
             },
         };
-        let scan = paragraph::analyze(input, &|count, task| {
+        let mut scan = paragraph::analyze(input, &|count, task| {
             (0..count).into_par_iter().map(task).collect()
         });
+        // The representatives' raw text for the reports, each page decoded once.
+        let mut wanted: Vec<(u32, u32, usize)> = scan
+            .clusters
+            .iter()
+            .enumerate()
+            .map(|(c, cluster)| {
+                let inst = &scan.instances[cluster.representative as usize];
+                (inst.doc, inst.print.line, c)
+            })
+            .collect();
+        wanted.sort_unstable();
+        let by_page: Vec<&[(u32, u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
+        let found: Vec<Vec<(usize, String)>> = by_page
+            .par_iter()
+            .map(|group| {
+                let text = corpus.text(&corpus.docs[group[0].0 as usize]);
+                let lines: Vec<&str> = text.split('\n').collect();
+                group
+                    .iter()
+                    .map(|&(_, line, c)| {
+                        let raw = lines.get(line as usize - 1).copied().unwrap_or("");
+                        (c, raw.trim().to_string())
+                    })
+                    .collect()
+            })
+            .collect();
+        scan.texts = vec![String::new(); scan.clusters.len()];
+        for (c, text) in found.into_iter().flatten() {
+            scan.texts[c] = text;
+        }
         lap("paragraphs", &mut timings);
         Some(scan)
     } else {

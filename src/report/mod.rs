@@ -315,30 +315,9 @@ fn write_pairs(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
     sink.finish()
 }
 
-/// The raw text of each representative paragraph (its line of the page), without surrounding
-/// whitespace, in cluster order; each page is decoded once.
-fn representative_texts(scan: &Scan, p: &ParaScan) -> Vec<String> {
-    let mut order: Vec<usize> = (0..p.clusters.len()).collect();
-    order.sort_unstable_by_key(|&c| p.clusters[c].representative);
-    let mut texts = vec![String::new(); p.clusters.len()];
-    let mut page: Option<(u32, String)> = None;
-    for c in order {
-        let inst = &p.instances[p.clusters[c].representative as usize];
-        if page.as_ref().is_none_or(|(d, _)| *d != inst.doc) {
-            let doc = &scan.corpus.docs[inst.doc as usize];
-            page = Some((inst.doc, scan.corpus.text(doc).into_owned()));
-        }
-        let text = &page.as_ref().expect("set above").1;
-        let line = text.split('\n').nth(inst.print.line as usize - 1);
-        texts[c] = line.unwrap_or("").trim().to_string();
-    }
-    texts
-}
-
 fn write_paragraphs(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) -> Result<()> {
     let mut sink = CsvSink::create(path, excel, PARAGRAPHS_HEADER)?;
-    let texts = representative_texts(scan, p);
-    for (c, text) in p.clusters.iter().zip(texts) {
+    for (c, text) in p.clusters.iter().zip(&p.texts) {
         let rep = c.representative as usize;
         sink.row(&[
             Cell::Plain(c.id.to_string()),
@@ -351,7 +330,7 @@ fn write_paragraphs(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) -> Resu
             Cell::Id(&scan.corpus.docs[c.first_doc as usize].id),
             Cell::Plain(c.boilerplate.to_string()),
             Cell::Plain(p.instances[rep].print.chars.to_string()),
-            Cell::Text(&excerpt_of(&text, PARAGRAPH_EXCERPT_CHARS)),
+            Cell::Text(&excerpt_of(text, PARAGRAPH_EXCERPT_CHARS)),
         ])?;
     }
     sink.finish()
@@ -417,8 +396,7 @@ fn write_record(out: &mut impl Write, path: &Path, record: &impl serde::Serializ
 /// Every paragraph cluster with the full raw text of its representative.
 fn write_paragraph_texts(scan: &Scan, p: &ParaScan, path: &Path) -> Result<()> {
     let mut out = create_jsonl(path)?;
-    let texts = representative_texts(scan, p);
-    for (c, text) in p.clusters.iter().zip(texts) {
+    for (c, text) in p.clusters.iter().zip(&p.texts) {
         let record = ParagraphRecord {
             cluster_id: c.id,
             copies: c.copies,
@@ -427,7 +405,7 @@ fn write_paragraph_texts(scan: &Scan, p: &ParaScan, path: &Path) -> Result<()> {
             variants: c.variants,
             boilerplate: c.boilerplate,
             first_doc_id: &scan.corpus.docs[c.first_doc as usize].id,
-            text: &text,
+            text,
         };
         write_record(&mut out, path, &record)?;
     }
