@@ -85,16 +85,20 @@ pub fn has_web_address(line: &str) -> bool {
             i += 1;
         }
         let token = line[start..i].trim_matches('.');
-        let mut parts = token.split('.');
         let Some(tld) = token.rsplit('.').next() else {
             continue;
         };
-        let first = parts.next().unwrap_or("");
+        // Placeholders (`xx.XX万元`) are not names: a name has a letter other than x.
+        let named = |label: &str| label.bytes().any(|b| b.is_ascii_alphabetic() && b != b'x' && b != b'X');
+        let mut labels = token.split('.');
+        let first = labels.next().unwrap_or("");
         if token.contains('.')
             && !first.is_empty()
             && (2..=6).contains(&tld.len())
             && tld.bytes().all(|b| b.is_ascii_alphabetic())
+            && named(tld)
             && token.split('.').all(|p| !p.is_empty())
+            && token.split('.').rev().skip(1).any(named)
         {
             return true;
         }
@@ -303,6 +307,8 @@ mod tests {
             "word格式文档",
             "...",
             "a.b",
+            "先后捐款xx.XX万余元",
+            "XX.xx",
         ] {
             assert!(!has_web_address(line), "{line}");
         }

@@ -10,7 +10,10 @@
 //! text left after normalization; paragraphs of fewer than `min_chars` normalized characters
 //! (headings, `搜索`) are kept in the page but count as copies only when they are boilerplate, on
 //! their own site or as the same text as a line that is boilerplate on another site. A cluster is
-//! boilerplate when at least [`BOILERPLATE_SHARE`] of its copies are boilerplate on their site.
+//! boilerplate when at least [`BOILERPLATE_SHARE`] of its copies are boilerplate on their site, or
+//! when its copies recur on many pages of one site as boilerplate lines must (in any variants: an
+//! intro that names each page's title). A copy *repeats* when an earlier copy on its page is at
+//! least as long.
 //! Steps:
 //! 1. **Exact**: instances with the same normalized text are one *variant* (one unique text); all
 //!    later steps work on variants, so a paragraph printed on 500 pages costs what one costs.
@@ -261,7 +264,7 @@ pub struct Membership {
     pub kind: Kind,
     /// Jaccard (exact and edited) or containment (contained) to the representative.
     pub similarity: f64,
-    /// An earlier paragraph of the same page is in the same cluster.
+    /// An earlier paragraph of the same page, at least as long, is in the same cluster.
     pub repeat: bool,
 }
 
@@ -282,7 +285,9 @@ pub struct ParaCluster {
     pub repeat_pages: u32,
     /// The first page (in input order) with a copy.
     pub first_doc: u32,
-    /// At least [`BOILERPLATE_SHARE`] of the copies are boilerplate on their site.
+    /// At least [`BOILERPLATE_SHARE`] of the copies are boilerplate on their site, or the cluster
+    /// has copies on [`crate::boilerplate::MIN_PAGES`] pages of one site and on
+    /// [`crate::boilerplate::MIN_SHARE`] of its pages.
     pub boilerplate: bool,
 }
 
@@ -676,6 +681,13 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     });
     let mut membership: Vec<Option<Membership>> = vec![None; instances.len()];
     let mut clusters = Vec::with_capacity(pending.len());
+    let mut site_pages: Vec<u32> = Vec::new();
+    for &s in sites.iter().flatten() {
+        if site_pages.len() <= s as usize {
+            site_pages.resize(s as usize + 1, 0);
+        }
+        site_pages[s as usize] += 1;
+    }
     for (c, p) in pending.into_iter().enumerate() {
         let id = c as u32 + 1;
         let mut docs: Vec<u32> = Vec::with_capacity(p.members.len());
@@ -685,6 +697,8 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         let mut flagged = 0;
         let mut repeat_pages: Vec<u32> = Vec::new();
         let mut last_doc = u32::MAX;
+        // The longest copy seen so far on the current page.
+        let mut longest_here = 0u32;
         for &i in &p.members {
             let inst = &instances[i as usize];
             let x = v.of_instance[i as usize];
@@ -701,11 +715,17 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
             };
             contained += (kind == Kind::Contained) as u32;
             flagged += inst.print.boilerplate as u32;
-            // Members are in instance order, so copies on one page are adjacent.
-            let repeat = inst.doc == last_doc;
+            // Members are in instance order, so copies on one page are adjacent. A copy repeats
+            // an earlier one of its page that is at least as long (a heading a paragraph
+            // contains does not make the paragraph a repeat).
+            if inst.doc != last_doc {
+                longest_here = 0;
+            }
+            let repeat = inst.doc == last_doc && longest_here >= inst.print.chars;
             if repeat {
                 repeat_pages.push(inst.doc);
             }
+            longest_here = longest_here.max(inst.print.chars);
             last_doc = inst.doc;
             docs.push(inst.doc);
             if let Some(s) = sites[inst.doc as usize] {
@@ -723,6 +743,18 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
             list.dedup();
         }
         let copies = p.members.len() as u32;
+        // Recurring on many pages of one site, in whatever variants: chrome with the page title
+        // in it (an intro naming the article), which no single line key catches.
+        let mut per_site: Vec<(u32, u32)> = docs
+            .iter()
+            .filter_map(|&d| sites[d as usize].map(|s| (s, d)))
+            .collect();
+        per_site.sort_unstable();
+        let recurs_on_a_site = per_site.chunk_by(|a, b| a.0 == b.0).any(|g| {
+            let pages = g.len() as u32;
+            pages >= crate::boilerplate::MIN_PAGES
+                && pages as f64 >= crate::boilerplate::MIN_SHARE * site_pages[g[0].0 as usize] as f64
+        });
         clusters.push(ParaCluster {
             id,
             representative: v.first[p.rep as usize],
@@ -733,7 +765,8 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
             contained,
             repeat_pages: repeat_pages.len() as u32,
             first_doc: instances[p.members[0] as usize].doc,
-            boilerplate: flagged * BOILERPLATE_SHARE.1 >= copies * BOILERPLATE_SHARE.0,
+            boilerplate: flagged * BOILERPLATE_SHARE.1 >= copies * BOILERPLATE_SHARE.0
+                || recurs_on_a_site,
         });
     }
     ParaScan {
