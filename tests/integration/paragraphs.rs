@@ -15,6 +15,7 @@ const HOSPITAL: &str = "www.gz85.com/000_e9c4ce73eb525934.txt";
 const SCHOOL_2012: &str = "www.gz85.com/001_27848082a643c5e6.txt";
 const HEALTH: &str = "www.xiexiebang.com/002_879e6cfc3f7b6c52.txt";
 const SCHOOL_2023: &str = "www.fwsir.com/003_269fc68bffaa19a3.txt";
+const TRADITIONAL: &str = "www.cnfla.com/004_aa19e0c5a9823563.txt";
 
 /// Paragraphs with fewer normalized characters than this (`--paragraph-min-chars` default) are not
 /// copies unless they are boilerplate.
@@ -368,6 +369,59 @@ fn paragraphs_of_seed_001_in_seed_003() {
     assert!((0.5..1.0).contains(&s), "{edited:?}");
 }
 
+/// More paragraphs of 001 reappear in 003 with words changed than the one above: the report on
+/// 校务公开 (001, 学校工会全面贯彻、执行省工会文卫委员会… → 003, …市政府、教育局、教育工会…) and the closing
+/// 总之 paragraph (…把工会办成教工最温馨的家 → …教工温馨的家). Their Jaccard on 5-character shingles
+/// is 0.36 and 0.39, below the paragraph threshold, and neither is 80 % inside the other.
+#[test]
+#[ignore = "not found: Jaccard 0.36 and 0.39 at the default --paragraph-threshold 0.5"]
+fn more_edited_paragraphs_of_seed_001_in_seed_003() {
+    let dir = scan_data(&[]);
+    let members = Members::read(&dir.join("report/paragraph_members.csv"));
+    let a = data_lines(SCHOOL_2012);
+    let b = data_lines(SCHOOL_2023);
+    for (old, new) in [
+        (
+            "执行省工会文卫委员会关于“校务公开”",
+            "执行市政府、教育局、教育工会关于“校务公开”",
+        ),
+        ("把工会办成教工最温馨的家", "把工会办成教工温馨的家"),
+    ] {
+        let (o, n) = (lines_with(&a, old), lines_with(&b, new));
+        assert_eq!((o.len(), n.len()), (1, 1), "{old} / {new}");
+        let ro = members.get(SCHOOL_2012, o[0]);
+        let rn = members.get(SCHOOL_2023, n[0]);
+        assert!(
+            ro.is_some() && rn.is_some() && ro.unwrap()["cluster_id"] == rn.unwrap()["cluster_id"],
+            "001:{} and 003:{} are one cluster: {ro:?} {rn:?}",
+            o[0],
+            n[0]
+        );
+    }
+}
+
+/// Seed 004 (traditional, Taiwan phrasing) has a paragraph that takes 001's (and 003's)
+/// 要发挥教师的主观能动性… with 教师 → 職工 and 教职工之家 → 職工之家, inside a longer paragraph
+/// (要發揮職工的主觀能動性…). 58 % of the shorter one's shingles are in the longer one, below the
+/// default --paragraph-containment 0.8 (found at 0.55).
+#[test]
+#[ignore = "not found: containment 0.58 at the default --paragraph-containment 0.8"]
+fn traditional_paragraph_of_seed_004_is_a_copy_of_seed_001() {
+    let dir = scan_data(&[]);
+    let members = Members::read(&dir.join("report/paragraph_members.csv"));
+    let simplified = lines_with(&data_lines(SCHOOL_2012), "要发挥教师的主观能动性");
+    let traditional = lines_with(&data_lines(TRADITIONAL), "要發揮職工的主觀能動性");
+    assert_eq!((simplified.len(), traditional.len()), (1, 1));
+    let r = members.get(TRADITIONAL, traditional[0]);
+    assert_eq!(
+        r.map(|r| r["cluster_id"].as_str()),
+        Some(members.cluster(SCHOOL_2012, simplified[0])),
+        "004:{} is in the cluster of 001:{}",
+        traditional[0],
+        simplified[0]
+    );
+}
+
 /// Site lines are boilerplate where the sample gives a basis: `搜索` on www.gz85.com (five pages),
 /// `相关范文推荐` on the sites with four pages, and wherever else it is printed as a copy of that
 /// boilerplate; short lines with a web address on any page. `--clean-text` leaves them out of the
@@ -471,6 +525,74 @@ fn site_lines_are_boilerplate() {
     ] {
         assert!(lines.iter().any(|l| l.trim() == line));
         assert!(!cleaned.split('\n').any(|l| l.trim() == line), "{line}");
+    }
+}
+
+/// No paragraph of the seed articles is boilerplate: in www.jiaren.net/hospital_union_copy.txt the
+/// last paragraph of the hospital report (组织职工积极为地震灾区进行捐款… with the placeholder
+/// `xx.XX万余元`) is flagged as a short line with a web address (`xx.XX` taken for a host name);
+/// its cluster, shared with line 48 of seed 000, is then boilerplate, and `--clean-text` drops
+/// that paragraph from seed 000.
+#[test]
+#[ignore = "placeholder xx.XX taken for a web address: a report paragraph is boilerplate"]
+fn report_paragraphs_are_not_boilerplate() {
+    let dir = scan_data(&["--emit-kept", "report/kept.jsonl", "--clean-text"]);
+    let members = Members::read(&dir.join("report/paragraph_members.csv"));
+    let list = rows(&dir.join("report/paragraphs.csv"));
+    for id in [HOSPITAL, SCHOOL_2012, HEALTH, SCHOOL_2023, TRADITIONAL] {
+        let lines = data_lines(id);
+        for r in members.of_doc(id) {
+            let text = lines[r["line"].parse::<usize>().unwrap() - 1].trim();
+            if letters(text) >= 40 {
+                let c = para_cluster(&list, &r["cluster_id"]);
+                assert_eq!(c["boilerplate"], "false", "{id}:{} {text}", r["line"]);
+            }
+        }
+    }
+    let kept = kept_texts(&dir.join("report/kept.jsonl"));
+    let lines = data_lines(HOSPITAL);
+    let last = lines_with(&lines, "组织职工积极为地震灾区进行捐款")[0];
+    assert!(kept[HOSPITAL].contains(lines[last - 1].trim()));
+}
+
+/// A paragraph printed once on a page and then inside a longer paragraph later on the same page is
+/// not a repeat of the longer one: `--clean-text` keeps the longer paragraph (seed 004 prints the
+/// heading 二、積極參加醫院開展的各項活動,豐富職工的生活 and then a 160-character paragraph starting
+/// with the same words; the cleaned text loses the paragraph).
+#[test]
+#[ignore = "a longer paragraph containing an earlier one of its page is dropped as a repeat"]
+fn clean_text_keeps_a_paragraph_that_contains_an_earlier_one() {
+    let dir = scan_data(&["--emit-kept", "report/kept.jsonl", "--clean-text"]);
+    let kept = kept_texts(&dir.join("report/kept.jsonl"));
+    let lines = data_lines(TRADITIONAL);
+    let both = lines_with(&lines, "積極參加醫院開展的各項活動,豐富職工的生活");
+    assert_eq!(both.len(), 2);
+    let cleaned = &kept[TRADITIONAL];
+    for line in both {
+        assert!(
+            cleaned.split('\n').any(|l| l == lines[line - 1]),
+            "line {line} kept"
+        );
+    }
+}
+
+/// The two pages of www.haibao.net with different synthetic reports share only their site's chrome,
+/// which includes an intro paragraph naming the page's title (…下面是小编为大家整理的《…》): it
+/// clusters across the pages of the site but is not boilerplate, since its text differs on each
+/// page.
+#[test]
+#[ignore = "the site intro (one variant per page) clusters across the pages but is not boilerplate"]
+fn chrome_only_pages_of_the_sample_share_only_boilerplate() {
+    let dir = scan_data(&[]);
+    let members = Members::read(&dir.join("report/paragraph_members.csv"));
+    let list = rows(&dir.join("report/paragraphs.csv"));
+    let (a, b) = (
+        "www.haibao.net/chrome_only_1.txt",
+        "www.haibao.net/chrome_only_2.txt",
+    );
+    for id in members.clusters_of(a).intersection(&members.clusters_of(b)) {
+        let c = para_cluster(&list, id);
+        assert_eq!(c["boilerplate"], "true", "{c:?}");
     }
 }
 
