@@ -89,7 +89,11 @@ pub fn has_web_address(line: &str) -> bool {
             continue;
         };
         // Placeholders (`xx.XX万元`) are not names: a name has a letter other than x.
-        let named = |label: &str| label.bytes().any(|b| b.is_ascii_alphabetic() && b != b'x' && b != b'X');
+        let named = |label: &str| {
+            label
+                .bytes()
+                .any(|b| b.is_ascii_alphabetic() && b != b'x' && b != b'X')
+        };
         let mut labels = token.split('.');
         let first = labels.next().unwrap_or("");
         if token.contains('.')

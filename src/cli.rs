@@ -115,7 +115,7 @@ pub struct ScanArgs {
     pub paragraph_threshold: f64,
 
     /// Share of a paragraph found in a longer one at or above which it is a contained copy.
-    #[arg(long, default_value_t = 0.8, value_name = "C")]
+    #[arg(long, default_value_t = 0.55, value_name = "C")]
     pub paragraph_containment: f64,
 
     /// Write every paragraph cluster with its full representative text as JSON Lines.

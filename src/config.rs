@@ -86,7 +86,7 @@ impl Config {
             level: Level::Both,
             paragraph_min_chars: 16,
             paragraph_threshold: 0.5,
-            paragraph_containment: 0.8,
+            paragraph_containment: 0.55,
             emit_paragraphs: None,
             clean_text: false,
             threads: 0,

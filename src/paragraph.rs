@@ -13,7 +13,7 @@
 //! boilerplate when at least [`BOILERPLATE_SHARE`] of its copies are boilerplate on their site, or
 //! when its copies recur on many pages of one site as boilerplate lines must (in any variants: an
 //! intro that names each page's title). A copy *repeats* when an earlier copy on its page is at
-//! least as long.
+//! least [`REPEAT_LENGTH`] of its length.
 //! Steps:
 //! 1. **Exact**: instances with the same normalized text are one *variant* (one unique text); all
 //!    later steps work on variants, so a paragraph printed on 500 pages costs what one costs.
@@ -54,6 +54,9 @@ pub const PARA_BUCKETS: BucketPolicy = BucketPolicy {
     all_pairs_up_to: 64,
     star_beyond: true,
 };
+/// A later copy on a page repeats an earlier one at least this share of its length.
+pub const REPEAT_LENGTH: f64 = 0.8;
+
 /// A paragraph counts as contained in a longer one only with at least this many shingles.
 pub const MIN_CONTAINED_SHINGLES: u32 = 8;
 /// Anchor pairs shared by more texts than this are stock phrases and give no candidates.
@@ -264,7 +267,8 @@ pub struct Membership {
     pub kind: Kind,
     /// Jaccard (exact and edited) or containment (contained) to the representative.
     pub similarity: f64,
-    /// An earlier paragraph of the same page, at least as long, is in the same cluster.
+    /// An earlier paragraph of the same page, of at least [`REPEAT_LENGTH`] of its length, is in
+    /// the same cluster.
     pub repeat: bool,
 }
 
@@ -716,12 +720,13 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
             contained += (kind == Kind::Contained) as u32;
             flagged += inst.print.boilerplate as u32;
             // Members are in instance order, so copies on one page are adjacent. A copy repeats
-            // an earlier one of its page that is at least as long (a heading a paragraph
-            // contains does not make the paragraph a repeat).
+            // an earlier one of its page of comparable length (a heading a paragraph contains
+            // does not make the paragraph a repeat; an edited second printing does).
             if inst.doc != last_doc {
                 longest_here = 0;
             }
-            let repeat = inst.doc == last_doc && longest_here >= inst.print.chars;
+            let repeat = inst.doc == last_doc
+                && longest_here as f64 >= REPEAT_LENGTH * inst.print.chars as f64;
             if repeat {
                 repeat_pages.push(inst.doc);
             }
@@ -753,7 +758,8 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         let recurs_on_a_site = per_site.chunk_by(|a, b| a.0 == b.0).any(|g| {
             let pages = g.len() as u32;
             pages >= crate::boilerplate::MIN_PAGES
-                && pages as f64 >= crate::boilerplate::MIN_SHARE * site_pages[g[0].0 as usize] as f64
+                && pages as f64
+                    >= crate::boilerplate::MIN_SHARE * site_pages[g[0].0 as usize] as f64
         });
         clusters.push(ParaCluster {
             id,

@@ -319,11 +319,13 @@ fn first_and_second_article_of_seed_002_are_repeats() {
         repeats += 1;
     }
     assert_eq!(repeats, 15);
-    assert_eq!(doc(&docs, HEALTH)["repeated_paragraphs"], "15");
+    // ... and the `….doc` download prompt, a contained near-repeat of the `…word格式文档` line above.
+    assert_eq!(doc(&docs, HEALTH)["repeated_paragraphs"], "16");
 }
 
 /// 003 prints two paragraphs of 001 word for word and one with words changed (新形势下中等技术人才
-/// → 新时期的人才): the verbatim ones are exact copies, the changed one an edited copy.
+/// → 新时期的人才): the verbatim ones share a cluster with the same relation to its representative,
+/// the changed one is an edited copy.
 #[test]
 fn paragraphs_of_seed_001_in_seed_003() {
     let dir = scan_data(&[]);
@@ -343,9 +345,13 @@ fn paragraphs_of_seed_001_in_seed_003() {
                 members.of(SCHOOL_2023, j + 1),
             );
             assert_eq!(ra["cluster_id"], rb["cluster_id"]);
-            for r in [ra, rb] {
-                assert_eq!((r["kind"].as_str(), similarity(r)), ("exact", 1.0), "{r:?}");
-            }
+            // The same text, so the same relation to the representative (the longest variant:
+            // for one of them, the edited traditional copy of seed 004, which contains it).
+            assert_eq!(
+                (ra["kind"].as_str(), similarity(ra)),
+                (rb["kind"].as_str(), similarity(rb))
+            );
+            assert!(similarity(ra) >= 0.55, "{ra:?}");
             verbatim += 1;
         }
     }
@@ -374,7 +380,6 @@ fn paragraphs_of_seed_001_in_seed_003() {
 /// 总之 paragraph (…把工会办成教工最温馨的家 → …教工温馨的家). Their Jaccard on 5-character shingles
 /// is 0.36 and 0.39, below the paragraph threshold, and neither is 80 % inside the other.
 #[test]
-#[ignore = "not found: Jaccard 0.36 and 0.39 at the default --paragraph-threshold 0.5"]
 fn more_edited_paragraphs_of_seed_001_in_seed_003() {
     let dir = scan_data(&[]);
     let members = Members::read(&dir.join("report/paragraph_members.csv"));
@@ -405,7 +410,6 @@ fn more_edited_paragraphs_of_seed_001_in_seed_003() {
 /// (要發揮職工的主觀能動性…). 58 % of the shorter one's shingles are in the longer one, below the
 /// default --paragraph-containment 0.8 (found at 0.55).
 #[test]
-#[ignore = "not found: containment 0.58 at the default --paragraph-containment 0.8"]
 fn traditional_paragraph_of_seed_004_is_a_copy_of_seed_001() {
     let dir = scan_data(&[]);
     let members = Members::read(&dir.join("report/paragraph_members.csv"));
@@ -513,7 +517,12 @@ fn site_lines_are_boilerplate() {
     let second = lines_with(&lines, "第二篇")[0];
     let third = lines_with(&lines, "第三篇")[0];
     drop.extend((second + 1..third).filter(|&l| !lines[l - 1].trim().is_empty()));
-    assert_eq!(drop.len(), 17);
+    // The second download prompt (`….doc`) is inside the first (`…word格式文档`), right above it:
+    // a near-repeat on the page.
+    let prompt = lines_with(&lines, "工作总结word格式文档")[0];
+    assert!(lines[prompt].ends_with(".doc"), "{}", lines[prompt]);
+    drop.insert(prompt + 1);
+    assert_eq!(drop.len(), 18);
     assert_cleaned(HEALTH, &raw, &kept[HEALTH], &drop);
 
     let lines = data_lines(HOSPITAL);
@@ -534,7 +543,6 @@ fn site_lines_are_boilerplate() {
 /// its cluster, shared with line 48 of seed 000, is then boilerplate, and `--clean-text` drops
 /// that paragraph from seed 000.
 #[test]
-#[ignore = "placeholder xx.XX taken for a web address: a report paragraph is boilerplate"]
 fn report_paragraphs_are_not_boilerplate() {
     let dir = scan_data(&["--emit-kept", "report/kept.jsonl", "--clean-text"]);
     let members = Members::read(&dir.join("report/paragraph_members.csv"));
@@ -560,7 +568,6 @@ fn report_paragraphs_are_not_boilerplate() {
 /// heading 二、積極參加醫院開展的各項活動,豐富職工的生活 and then a 160-character paragraph starting
 /// with the same words; the cleaned text loses the paragraph).
 #[test]
-#[ignore = "a longer paragraph containing an earlier one of its page is dropped as a repeat"]
 fn clean_text_keeps_a_paragraph_that_contains_an_earlier_one() {
     let dir = scan_data(&["--emit-kept", "report/kept.jsonl", "--clean-text"]);
     let kept = kept_texts(&dir.join("report/kept.jsonl"));
@@ -581,7 +588,6 @@ fn clean_text_keeps_a_paragraph_that_contains_an_earlier_one() {
 /// clusters across the pages of the site but is not boilerplate, since its text differs on each
 /// page.
 #[test]
-#[ignore = "the site intro (one variant per page) clusters across the pages but is not boilerplate"]
 fn chrome_only_pages_of_the_sample_share_only_boilerplate() {
     let dir = scan_data(&[]);
     let members = Members::read(&dir.join("report/paragraph_members.csv"));
