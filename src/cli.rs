@@ -155,6 +155,16 @@ pub struct ScanArgs {
     #[arg(long, default_value = "auto", value_parser = parse_mmap)]
     pub mmap: MmapChoice,
 
+    /// Bound the memory of the page level's large tables to about SIZE (e.g. 512M, 2G): LSH band
+    /// tables spill to sorted run files on disk, verification holds fewer shingle sets. Same
+    /// reports as without.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+
+    /// Directory for the run files of --memory-limit [default: the output directory].
+    #[arg(long, value_name = "DIR", requires = "memory_limit")]
+    pub spill_dir: Option<PathBuf>,
+
     /// Skip documents larger than this many bytes (with a reason in documents.csv).
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
     pub max_doc_bytes: usize,
@@ -199,6 +209,37 @@ fn parse_encoding(s: &str) -> Result<EncodingChoice, String> {
             "unknown encoding {s:?} (expected auto or a label such as utf-8, gbk, gb18030, big5, utf-16le)"
         )),
     }
+}
+
+/// A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024), e.g. `512M`.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => {
+                    return Err(format!(
+                        "unknown size suffix in {s:?} (expected K, M, G or T)"
+                    ));
+                }
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let value: f64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {s:?} (e.g. 512M, 2G, 1048576)"))?;
+    let bytes = value * (1u64 << shift) as f64;
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("size out of range: {s:?}"));
+    }
+    Ok(bytes as u64)
 }
 
 fn parse_mmap(s: &str) -> Result<MmapChoice, String> {
@@ -254,7 +295,26 @@ impl ScanArgs {
             encoding: self.encoding.0,
         };
         config.progress = !self.quiet;
+        config.memory_limit = self.memory_limit;
+        config.spill_dir = self.spill_dir;
         config.validate()?;
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size(" 64K "), Ok(64 << 10));
+        for bad in ["", "M", "12Q", "-1G", "0", "many"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -196,6 +196,53 @@ pub fn cluster(
         .collect()
 }
 
+/// The documents of `edges` in batches of whole connected components, for verification and
+/// clustering a batch at a time: every pair and every comparison [`cluster`] makes lies within
+/// one component. A batch holds components in order of their smallest document until their
+/// `weight` reaches `budget`; a component heavier than `budget` is a batch of its own. Documents in
+/// a batch are sorted; documents without an edge are in none.
+pub fn component_batches(
+    n: usize,
+    edges: &[(u32, u32)],
+    weight: impl Fn(u32) -> u64,
+    budget: u64,
+) -> Vec<Vec<u32>> {
+    let mut uf = UnionFind::new(n);
+    let mut involved = vec![false; n];
+    for &(a, b) in edges {
+        uf.union(a, b);
+        involved[a as usize] = true;
+        involved[b as usize] = true;
+    }
+    // Components numbered in order of their smallest document.
+    let mut component_of_root = vec![u32::MAX; n];
+    let mut components: Vec<(u64, Vec<u32>)> = Vec::new();
+    for d in (0..n as u32).filter(|&d| involved[d as usize]) {
+        let root = uf.find(d) as usize;
+        if component_of_root[root] == u32::MAX {
+            component_of_root[root] = components.len() as u32;
+            components.push((0, Vec::new()));
+        }
+        let c = &mut components[component_of_root[root] as usize];
+        c.0 += weight(d);
+        c.1.push(d);
+    }
+    let mut batches: Vec<Vec<u32>> = Vec::new();
+    let mut held = u64::MAX;
+    for (w, docs) in components {
+        if held.saturating_add(w) > budget {
+            batches.push(Vec::new());
+            held = 0;
+        }
+        held += w;
+        batches.last_mut().expect("a batch").extend(docs);
+    }
+    for batch in &mut batches {
+        batch.sort_unstable();
+    }
+    batches
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +254,58 @@ mod tests {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         *seed >> 33
+    }
+
+    #[test]
+    fn batches_hold_whole_components_within_the_budget() {
+        let mut seed = 5;
+        let n = 400usize;
+        let edges: Vec<(u32, u32)> = (0..300)
+            .map(|_| {
+                let a = (rng(&mut seed) % n as u64) as u32;
+                // Mostly near neighbours: many small components, a few larger ones.
+                let b = (a as u64 + 1 + rng(&mut seed) % 6).min(n as u64 - 1) as u32;
+                (a.min(b), a.max(b))
+            })
+            .filter(|(a, b)| a != b)
+            .collect();
+        let weight = |d: u32| 1 + d as u64 % 3;
+        let mut uf = UnionFind::new(n);
+        for &(a, b) in &edges {
+            uf.union(a, b);
+        }
+        for budget in [1, 10, 50, 1_000_000] {
+            let batches = component_batches(n, &edges, weight, budget);
+            let mut batch_of = vec![usize::MAX; n];
+            for (i, batch) in batches.iter().enumerate() {
+                assert!(batch.windows(2).all(|w| w[0] < w[1]), "sorted");
+                for &d in batch {
+                    assert_eq!(batch_of[d as usize], usize::MAX, "{d} in one batch");
+                    batch_of[d as usize] = i;
+                }
+                let held: u64 = batch.iter().map(|&d| weight(d)).sum();
+                // Over the budget only as one whole component.
+                if held > budget {
+                    let root = uf.find(batch[0]);
+                    assert!(batch.iter().all(|&d| uf.find(d) == root), "budget {budget}");
+                }
+            }
+            for &(a, b) in &edges {
+                assert_ne!(batch_of[a as usize], usize::MAX);
+                assert_eq!(batch_of[a as usize], batch_of[b as usize], "edge {a}-{b}");
+            }
+            let involved = batch_of.iter().filter(|&&b| b != usize::MAX).count();
+            let expected = (0..n as u32)
+                .filter(|&d| edges.iter().any(|&(a, b)| a == d || b == d))
+                .count();
+            assert_eq!(involved, expected);
+            if budget == 1_000_000 {
+                assert_eq!(batches.len(), 1);
+            }
+            if budget == 10 {
+                assert!(batches.len() > 5, "{} batches", batches.len());
+            }
+        }
     }
 
     #[test]

@@ -60,6 +60,12 @@ pub struct Config {
     pub emit_kept: Option<PathBuf>,
     /// Show progress bars (only on a terminal).
     pub progress: bool,
+    /// A bound, in bytes, on the memory of the large tables of the page level: LSH band tables
+    /// spill to sorted run files in `spill_dir` and verification holds fewer shingle sets.
+    pub memory_limit: Option<u64>,
+    /// Where run files go under a memory limit (a fresh directory inside it, removed after the
+    /// scan); `None`: the output directory.
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -93,7 +99,16 @@ impl Config {
             excel: false,
             emit_kept: None,
             progress: false,
+            memory_limit: None,
+            spill_dir: None,
         }
+    }
+
+    /// Bytes of shingle sets that verification holds at once: a quarter of the memory limit, at
+    /// most [`crate::pipeline::VERIFY_BUDGET`].
+    pub fn verify_budget(&self) -> u64 {
+        let budget = crate::pipeline::VERIFY_BUDGET;
+        self.memory_limit.map_or(budget, |m| (m / 4).min(budget))
     }
 
     pub fn bands(&self) -> Bands {
@@ -105,6 +120,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         if self.inputs.is_empty() {
             return Err("no input paths".into());
+        }
+        if self.memory_limit.is_some_and(|m| m < 16 << 20) {
+            return Err("--memory-limit must be at least 16M".into());
         }
         if self.ngram == 0 {
             return Err("--ngram must be at least 1".into());

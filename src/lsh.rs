@@ -11,6 +11,7 @@
 //! to be its representative. Each band's pairs are sorted and deduplicated before they are merged. Cost: `bands` hashes per sketch and a sort of
 //! `(key, sketch)` pairs per band, plus the pairs of each bucket.
 
+use crate::error::Result;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// What a bucket yields.
@@ -140,16 +141,194 @@ pub fn band_sketch_pairs(
         })
         .collect();
     keyed.sort_unstable();
-    let mut pairs = Vec::new();
-    let mut start = 0;
-    while start < keyed.len() {
-        let key = keyed[start].0;
-        let mut end = start + 1;
-        while end < keyed.len() && keyed[end].0 == key {
-            end += 1;
+    sorted_table_pairs(&keyed, policy)
+}
+
+/// The band keys of `sketch`, one per band, appended to `out`.
+pub fn band_keys(sketch: &[u32], bands: Bands, out: &mut Vec<u64>) {
+    let mut scratch = Vec::with_capacity(bands.rows * 4);
+    out.extend((0..bands.bands).map(|band| band_key(sketch, band, bands.rows, &mut scratch)));
+}
+
+/// Band keys, `bands` per sketch, flat: in memory, or little-endian in a mapped run file.
+#[derive(Debug, Clone, Copy)]
+pub enum Keys<'a> {
+    Words(&'a [u64]),
+    Bytes(&'a [u8]),
+}
+
+impl Keys<'_> {
+    #[inline]
+    pub fn get(&self, i: usize) -> u64 {
+        match self {
+            Keys::Words(w) => w[i],
+            Keys::Bytes(b) => u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes")),
         }
-        bucket_pairs(&keyed[start..end], policy, &mut pairs);
-        start = end;
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Keys::Words(w) => w.len(),
+            Keys::Bytes(b) => b.len() / 8,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Sketches known by their band keys only: `bands` keys per sketch and the document owning each
+/// sketch. A sketch's values are not needed once its keys are known.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyedSketches<'a> {
+    pub keys: Keys<'a>,
+    pub bands: usize,
+    pub owner: &'a [u32],
+}
+
+impl KeyedSketches<'_> {
+    #[inline]
+    pub fn key(&self, sketch: usize, band: usize) -> u64 {
+        self.keys.get(sketch * self.bands + band)
+    }
+}
+
+/// One band's `(key, sketch)` entries.
+pub type Entries<'a> = dyn Iterator<Item = (u64, u32)> + 'a;
+
+/// What a [`BandSorter`] hands the sorted entries to.
+pub type SortedVisit<'a> = dyn FnMut(&mut Entries<'_>) -> Result<()> + 'a;
+
+/// Sorts one band's table of `(key, sketch)` entries: in memory, or through run files on disk
+/// under a memory limit. The driver decides (and parallelizes).
+pub trait BandSorter {
+    /// The entries in sorted order.
+    fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()>;
+}
+
+/// Sorts in memory with `sort_unstable` (sequential; the driver uses a parallel sort).
+pub struct MemorySorter;
+
+impl BandSorter for MemorySorter {
+    fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()> {
+        let mut table: Vec<(u64, u32)> = entries.collect();
+        table.sort_unstable();
+        sorted(&mut table.into_iter())
+    }
+}
+
+/// Colliding sketch pairs over all bands, each pair of sketches once, handed to `emit` in no
+/// particular order. A bucket yields all its pairs up to `max_bucket` members and none beyond (a
+/// line on that many pages is a stock phrase). Pairs within one document are dropped.
+///
+/// Bands are taken in order and a pair is yielded by the first band whose bucket yields it: two
+/// identical lines share every band, and would otherwise be found once per band and sorted away
+/// again. The result is the union of what [`band_sketch_pairs`] yields for every band with
+/// [`BucketPolicy`] `{ all_pairs_up_to: max_bucket, star_beyond: false }` (tested). Cost: per band
+/// one sort of all sketches by `sorter`, a check of the earlier bands per pair in a bucket; one
+/// byte per sketch.
+pub fn keyed_sketch_pairs(
+    sketches: KeyedSketches<'_>,
+    max_bucket: usize,
+    sorter: &mut dyn BandSorter,
+    emit: &mut dyn FnMut(SketchPair) -> Result<()>,
+) -> Result<()> {
+    let (bands, owner) = (sketches.bands, sketches.owner);
+    assert!(bands <= 8, "at most 8 bands");
+    let n = owner.len();
+    debug_assert_eq!(sketches.keys.len(), n * bands);
+    // Bit `band` of `yields[s]`: the bucket of sketch `s` in that band yielded its pairs.
+    let mut yields = vec![0u8; n];
+    let mut bucket: Vec<u32> = Vec::with_capacity(max_bucket + 1);
+    for band in 0..bands {
+        let mut entries = (0..n).map(|s| (sketches.key(s, band), s as u32));
+        sorter.sort(&mut entries, &mut |sorted| {
+            let mut sorted = sorted.peekable();
+            while let Some((key, first)) = sorted.next() {
+                bucket.clear();
+                bucket.push(first);
+                let mut size = 1;
+                while let Some(&(next, s)) = sorted.peek() {
+                    if next != key {
+                        break;
+                    }
+                    size += 1;
+                    if size <= max_bucket {
+                        bucket.push(s);
+                    }
+                    sorted.next();
+                }
+                if size < 2 || size > max_bucket {
+                    continue;
+                }
+                for &s in &bucket {
+                    yields[s as usize] |= 1 << band;
+                }
+                for (i, &x) in bucket.iter().enumerate() {
+                    let xs = x as usize;
+                    for &y in &bucket[i + 1..] {
+                        let (dx, dy) = (owner[xs], owner[y as usize]);
+                        if dx == dy {
+                            continue;
+                        }
+                        let earlier = (0..band).any(|e| {
+                            yields[xs] >> e & 1 == 1
+                                && sketches.key(xs, e) == sketches.key(y as usize, e)
+                        });
+                        if earlier {
+                            continue;
+                        }
+                        let (a, b, sketch_a, sketch_b) = if dx < dy {
+                            (dx, dy, x, y)
+                        } else {
+                            (dy, dx, y, x)
+                        };
+                        emit(SketchPair {
+                            a,
+                            b,
+                            sketch_a,
+                            sketch_b,
+                        })?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Candidate document pairs of one band of page keys, sorted and unique: as [`band_pairs`] on
+/// the sketches the keys were made from (tested).
+pub fn keyed_band_pairs(
+    sketches: KeyedSketches<'_>,
+    include: &[u32],
+    rank: &[u32],
+    band: usize,
+    policy: BucketPolicy,
+) -> Vec<(u32, u32)> {
+    let mut keyed: Vec<(u64, u32, u32, u32)> = include
+        .iter()
+        .map(|&i| {
+            let doc = sketches.owner[i as usize];
+            (sketches.key(i as usize, band), rank[doc as usize], doc, i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut pairs: Vec<(u32, u32)> = sorted_table_pairs(&keyed, policy)
+        .into_iter()
+        .map(|p| (p.a, p.b))
+        .collect();
+    pairs.dedup();
+    pairs
+}
+
+/// The pairs of every bucket of a sorted `(key, rank, doc, sketch)` table, sorted and unique.
+fn sorted_table_pairs(keyed: &[(u64, u32, u32, u32)], policy: BucketPolicy) -> Vec<SketchPair> {
+    let mut pairs = Vec::new();
+    for bucket in keyed.chunk_by(|x, y| x.0 == y.0) {
+        bucket_pairs(bucket, policy, &mut pairs);
     }
     pairs.sort_unstable();
     pairs.dedup();
@@ -213,24 +392,14 @@ fn bucket_pairs(
 /// that share one paragraph (a borrowed sentence, one article of several) do not, and verifying
 /// them all would cost most of a scan.
 pub fn shared_sketch_pairs(
-    pairs: &[SketchPair],
+    pairs: impl IntoIterator<Item = SketchPair>,
     sketches_of: &[u32],
     min_share: f64,
 ) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
-    let mut start = 0;
     let mut seen_a: Vec<u32> = Vec::new();
     let mut seen_b: Vec<u32> = Vec::new();
-    while start < pairs.len() {
-        let (a, b) = (pairs[start].a, pairs[start].b);
-        let mut end = start;
-        seen_a.clear();
-        seen_b.clear();
-        while end < pairs.len() && pairs[end].a == a && pairs[end].b == b {
-            seen_a.push(pairs[end].sketch_a);
-            seen_b.push(pairs[end].sketch_b);
-            end += 1;
-        }
+    let mut decide = |a: u32, b: u32, seen_a: &mut Vec<u32>, seen_b: &mut Vec<u32>| {
         seen_a.sort_unstable();
         seen_a.dedup();
         seen_b.sort_unstable();
@@ -240,7 +409,23 @@ pub fn shared_sketch_pairs(
         if shared >= (min_share * fewer).max(1.0) - 1e-9 {
             out.push((a, b));
         }
-        start = end;
+        seen_a.clear();
+        seen_b.clear();
+    };
+    let mut current: Option<(u32, u32)> = None;
+    for p in pairs {
+        if let Some((a, b)) = current
+            && (a, b) != (p.a, p.b)
+        {
+            debug_assert!((a, b) < (p.a, p.b), "pairs sorted");
+            decide(a, b, &mut seen_a, &mut seen_b);
+        }
+        current = Some((p.a, p.b));
+        seen_a.push(p.sketch_a);
+        seen_b.push(p.sketch_b);
+    }
+    if let Some((a, b)) = current {
+        decide(a, b, &mut seen_a, &mut seen_b);
     }
     out
 }
@@ -338,6 +523,96 @@ mod tests {
     }
 
     #[test]
+    fn keyed_pairs_equal_the_union_of_every_band() {
+        // Lines of 40 documents, 3–6 each: copies of 12 source lines, some edited, some
+        // repeated within a document, and one line on more pages than a bucket yields.
+        let mh = MinHasher::new(32);
+        let bands = Bands { bands: 8, rows: 4 };
+        let mut state = 11u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        let sources: Vec<Vec<u64>> = (0..12).map(|_| (0..40).map(|_| next()).collect()).collect();
+        let (mut values, mut owner) = (Vec::new(), Vec::new());
+        for doc in 0..40u32 {
+            let lines = 3 + next() % 4;
+            for l in 0..lines {
+                let mut set = if l == 0 {
+                    sources[0].clone() // on every page: over the bucket limit below
+                } else {
+                    sources[(next() % 12) as usize].clone()
+                };
+                for v in set.iter_mut().take((next() % 3 * 8) as usize) {
+                    *v = next(); // 0, 8 or 16 of 40 shingles edited
+                }
+                set.sort_unstable();
+                let at = values.len();
+                values.resize(at + 32, 0);
+                mh.sketch(&set, &mut values[at..]);
+                owner.push(doc);
+            }
+        }
+        let rank: Vec<u32> = (0..40).collect();
+        let all: Vec<u32> = (0..owner.len() as u32).collect();
+        let sketches = Sketches {
+            values: &values,
+            width: 32,
+            owner: &owner,
+        };
+        let mut keys = Vec::new();
+        for s in values.chunks(32) {
+            band_keys(s, bands, &mut keys);
+        }
+        let keyed = KeyedSketches {
+            keys: Keys::Words(&keys),
+            bands: bands.bands,
+            owner: &owner,
+        };
+        let bytes: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+        let mapped = KeyedSketches {
+            keys: Keys::Bytes(&bytes),
+            ..keyed
+        };
+        for max_bucket in [2, 5, 30, 1000] {
+            let policy = BucketPolicy {
+                all_pairs_up_to: max_bucket,
+                star_beyond: false,
+            };
+            let mut expected: Vec<SketchPair> = (0..bands.bands)
+                .flat_map(|b| band_sketch_pairs(sketches, &all, &rank, bands, b, policy))
+                .collect();
+            expected.sort_unstable();
+            expected.dedup();
+            for sketches in [keyed, mapped] {
+                let mut got = Vec::new();
+                keyed_sketch_pairs(sketches, max_bucket, &mut MemorySorter, &mut |p| {
+                    got.push(p);
+                    Ok(())
+                })
+                .unwrap();
+                let yielded = got.len();
+                got.sort_unstable();
+                got.dedup();
+                assert_eq!(got.len(), yielded, "each pair once");
+                assert_eq!(got, expected, "max_bucket {max_bucket}");
+            }
+            // Page banding on keys equals banding on the sketches.
+            for band in 0..bands.bands {
+                assert_eq!(
+                    keyed_band_pairs(keyed, &all, &rank, band, BucketPolicy::PAGES),
+                    band_pairs(sketches, &all, &rank, bands, band, BucketPolicy::PAGES)
+                );
+            }
+            if max_bucket == 30 {
+                assert!(expected.len() > 100, "copies collide: {}", expected.len());
+            }
+        }
+    }
+
+    #[test]
     fn shared_sketches_count_distinct_lines() {
         let p = |a, b, sa, sb| SketchPair {
             a,
@@ -347,7 +622,7 @@ mod tests {
         };
         // Doc 0 has 4 lines, doc 1 has 10, doc 2 has 2.
         let sketches_of = [4, 10, 2];
-        let mut pairs = vec![
+        let mut pairs = [
             p(0, 1, 0, 10),
             p(0, 1, 0, 11), // the same line of doc 0 twice: counts once
             p(0, 1, 1, 12),
@@ -358,11 +633,11 @@ mod tests {
         pairs.sort_unstable();
         // 0–1: 2 distinct lines on each side of 4 → share 0.5; 0–2: 1 of 2; 1–2: 1 of 2 on b's side.
         assert_eq!(
-            shared_sketch_pairs(&pairs, &sketches_of, 0.5),
+            shared_sketch_pairs(pairs.iter().copied(), &sketches_of, 0.5),
             [(0, 1), (0, 2), (1, 2)]
         );
         assert_eq!(
-            shared_sketch_pairs(&pairs, &sketches_of, 0.6),
+            shared_sketch_pairs(pairs.iter().copied(), &sketches_of, 0.6),
             Vec::<(u32, u32)>::new()
         );
     }

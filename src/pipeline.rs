@@ -10,7 +10,9 @@ use crate::config::{Config, Level, Method};
 use crate::error::{Error, Result};
 use crate::hamming;
 use crate::ingest::{self, Corpus};
-use crate::lsh::{self, Bands, BucketPolicy, Sketches};
+use crate::lsh::{
+    self, BandSorter, Bands, BucketPolicy, Entries, KeyedSketches, Keys, SortedVisit,
+};
 use crate::normalize::{self, Normalized};
 use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, SeenKeys};
 use crate::shingle;
@@ -123,6 +125,8 @@ struct Workspace {
     ends: Vec<u32>,
     shingles: Vec<u64>,
     segment: Vec<u64>,
+    line_sketch: Vec<u32>,
+    page_sketch: Vec<u32>,
     sorted: Vec<u64>,
     para: ParaWorkspace,
     line: String,
@@ -137,6 +141,8 @@ impl Workspace {
             ends: Vec::new(),
             shingles: Vec::new(),
             segment: Vec::new(),
+            line_sketch: vec![0; SEGMENT_PERM],
+            page_sketch: Vec::new(),
             sorted: Vec::new(),
             para: ParaWorkspace::default(),
             line: String::new(),
@@ -154,10 +160,110 @@ struct Print {
     shingles: u32,
     /// With `--method simhash`: the page fingerprint (the page sketch is not used).
     simhash: u64,
-    /// Sketches of long lines, `SEGMENT_PERM` values each.
-    segments: Vec<u32>,
+    /// Band keys of the sketches of long lines, `SEGMENT_BANDS.bands` keys each.
+    line_keys: Vec<u64>,
     /// With paragraphs: how many paragraphs the page has (kept in its chunk's list).
     paras: u32,
+}
+
+/// What verification needs of a document.
+#[derive(Default)]
+struct VerifyPrint {
+    set: Vec<u32>,
+    /// The page sketch (MinHash only).
+    sketch: Vec<u32>,
+}
+
+/// Shingle sets held at once by verification and clustering, by default (`--memory-limit`
+/// lowers it): about 10,000 pages of 6,000 characters.
+pub const VERIFY_BUDGET: u64 = 256 << 20;
+
+/// Verification and clustering of one batch of whole components of the candidate graph.
+struct Verifier<'a> {
+    fingerprinter: &'a Fingerprinter,
+    corpus: &'a Corpus,
+    rank: &'a [u32],
+    thresholds: &'a Thresholds,
+    /// With `--method simhash`: the page fingerprints (the estimate in reports).
+    simhashes: &'a [u64],
+    bar: &'a ProgressBar,
+}
+
+/// What one batch decided: verified pairs, `(document, assignment)` for every document of the
+/// batch, and the time clustering took.
+struct BatchResult {
+    pairs: Vec<VerifiedPair>,
+    assignments: Vec<(u32, Assignment)>,
+    cluster_time: Duration,
+}
+
+impl Verifier<'_> {
+    /// Verifies the candidate pairs of `docs` (sorted, whole components) and clusters them.
+    /// Documents for which `skipped` holds take part in nothing.
+    fn batch(
+        &self,
+        docs: &[u32],
+        candidates: &[(u32, u32)],
+        skipped: &(dyn Fn(u32) -> bool + Sync),
+    ) -> BatchResult {
+        let local = |d: u32| docs.binary_search(&d).expect("a document of the batch");
+        let prints: Vec<VerifyPrint> = docs
+            .par_iter()
+            .map_init(Workspace::new, |ws, &d| {
+                self.bar.inc(1);
+                if skipped(d) {
+                    return VerifyPrint::default();
+                }
+                let text = self.corpus.text(&self.corpus.docs[d as usize]);
+                self.fingerprinter.verify_print(d, &text, ws)
+            })
+            .collect();
+        let pairs: Vec<VerifiedPair> = candidates
+            .par_iter()
+            .filter(|&&(a, b)| !skipped(a) && !skipped(b))
+            .filter_map(|&(a, b)| {
+                self.bar.inc(1);
+                let (pa, pb) = (&prints[local(a)], &prints[local(b)]);
+                let similarity = verify::compare_pair(&pa.set, &pb.set, self.thresholds)?;
+                let estimate = if self.simhashes.is_empty() {
+                    jaccard_estimate(&pa.sketch, &pb.sketch)
+                } else {
+                    simhash::jaccard_estimate(
+                        self.simhashes[a as usize],
+                        self.simhashes[b as usize],
+                    )
+                };
+                Some(VerifiedPair {
+                    a,
+                    b,
+                    estimate,
+                    similarity,
+                })
+            })
+            .collect();
+        let start = Instant::now();
+        let edges: Vec<(u32, u32)> = pairs
+            .iter()
+            .map(|p| (local(p.a) as u32, local(p.b) as u32))
+            .collect();
+        let rank: Vec<u32> = docs.iter().map(|&d| self.rank[d as usize]).collect();
+        let assignments = cluster::cluster(docs.len(), &edges, &rank, self.thresholds, |a, b| {
+            verify::compare(&prints[a as usize].set, &prints[b as usize].set)
+        });
+        let assignments = docs
+            .iter()
+            .zip(assignments)
+            .map(|(&d, mut a)| {
+                a.representative = docs[a.representative as usize];
+                (d, a)
+            })
+            .collect();
+        BatchResult {
+            pairs,
+            assignments,
+            cluster_time: start.elapsed(),
+        }
+    }
 }
 
 /// Documents fingerprinted by one task: their paragraph data lives in a few large buffers per
@@ -177,6 +283,8 @@ pub struct Fingerprinter {
     ngram: usize,
     method: Method,
     page: MinHasher,
+    /// The banding of page sketches (MinHash).
+    page_bands: Bands,
     simhash: SimHasher,
     line: MinHasher,
     segment_min_chars: u32,
@@ -202,6 +310,7 @@ impl Fingerprinter {
             ngram: config.ngram,
             method: config.method,
             page: MinHasher::new(config.num_perm),
+            page_bands: config.bands(),
             simhash: SimHasher::new(config.simhash_weighting),
             line: MinHasher::new(SEGMENT_PERM),
             segment_min_chars: config.segment_min_chars,
@@ -253,20 +362,30 @@ impl Fingerprinter {
         shingle::shingles_in(&ws.norm.text, &ws.ends, 0, n, self.ngram, &mut ws.shingles);
     }
 
-    /// The sorted, deduplicated shingle fingerprints of a document, for exact verification.
-    pub fn shingle_set(&self, doc: u32, raw: &str) -> Vec<u32> {
-        let mut ws = Workspace::new();
-        self.shingle(doc, raw, &mut ws);
-        shingle::fingerprint_set(&ws.shingles)
+    /// The sorted, deduplicated shingle fingerprints of a document, for exact verification, and
+    /// with MinHash its page sketch again (the estimate in reports): both are recomputed for the
+    /// documents in candidate pairs rather than kept for every page.
+    fn verify_print(&self, doc: u32, raw: &str, ws: &mut Workspace) -> VerifyPrint {
+        self.shingle(doc, raw, ws);
+        let mut sketch = Vec::new();
+        if self.method == Method::MinHash && !ws.shingles.is_empty() {
+            sketch.resize(self.page.num_perm(), EMPTY);
+            self.page.sketch(&ws.shingles, &mut sketch);
+        }
+        VerifyPrint {
+            set: shingle::fingerprint_set(&ws.shingles),
+            sketch,
+        }
     }
 
-    /// Fingerprints `raw`: writes its page sketch into `sketch` (left as is for an empty text).
+    /// Fingerprints `raw`: writes the band keys of its page sketch into `keys` (left as is for an
+    /// empty text or with SimHash).
     fn print(
         &self,
         doc: u32,
         raw: &str,
         ws: &mut Workspace,
-        sketch: &mut [u32],
+        keys: &mut [u64],
         chunk: &mut ChunkParagraphs,
     ) -> Print {
         self.shingle(doc, raw, ws);
@@ -280,7 +399,14 @@ impl Fingerprinter {
             return print;
         }
         match self.method {
-            Method::MinHash => self.page.sketch(&ws.shingles, sketch),
+            Method::MinHash => {
+                ws.page_sketch.resize(self.page.num_perm(), EMPTY);
+                self.page.sketch(&ws.shingles, &mut ws.page_sketch);
+                let mut scratch = Vec::with_capacity(4 * self.page_bands.rows);
+                for (band, key) in keys.iter_mut().enumerate() {
+                    *key = lsh::band_key(&ws.page_sketch, band, self.page_bands.rows, &mut scratch);
+                }
+            }
             Method::SimHash => {
                 print.simhash = self.simhash.fingerprint(&ws.shingles, &mut ws.sorted);
             }
@@ -302,9 +428,8 @@ impl Fingerprinter {
             if ws.segment.is_empty() {
                 continue;
             }
-            let at = print.segments.len();
-            print.segments.resize(at + SEGMENT_PERM, 0);
-            self.line.sketch(&ws.segment, &mut print.segments[at..]);
+            self.line.sketch(&ws.segment, &mut ws.line_sketch);
+            lsh::band_keys(&ws.line_sketch, SEGMENT_BANDS, &mut print.line_keys);
             // A paragraph seen for the first time (lines in a stripped page's text are not
             // boilerplate): its fingerprints from these shingles.
             if self.char_tokens
@@ -394,6 +519,17 @@ impl Fingerprinter {
                 );
             }
         }
+    }
+}
+
+/// Sorts band tables in memory on all threads.
+struct ParallelSorter;
+
+impl BandSorter for ParallelSorter {
+    fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()> {
+        let mut table: Vec<(u64, u32)> = entries.collect();
+        table.par_sort_unstable();
+        sorted(&mut table.into_iter())
     }
 }
 
@@ -505,29 +641,29 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     }
     normalize::zh::warm_up();
     let bar = progress_bar(config, n as u64, "fingerprint");
-    // One sketch slot per page; SimHash keeps its fingerprints in `Print` instead.
-    let num_perm = if config.method == Method::SimHash {
-        1
-    } else {
-        config.num_perm
-    };
-    let mut page_values = vec![EMPTY; n * num_perm];
-    let chunks: Vec<(Vec<Print>, ChunkParagraphs)> = page_values
-        .par_chunks_mut(num_perm * FINGERPRINT_CHUNK)
+    // The band keys of every page sketch; SimHash keeps its fingerprints in `Print` instead.
+    let use_simhash = config.method == Method::SimHash;
+    let bands = config.bands();
+    let page_bands = if use_simhash { 0 } else { bands.bands };
+    let key_slots = page_bands.max(1);
+    let mut page_keys = vec![0u64; n * key_slots];
+    let chunks: Vec<(Vec<Print>, ChunkParagraphs)> = page_keys
+        .par_chunks_mut(key_slots * FINGERPRINT_CHUNK)
         .zip(corpus.docs.par_chunks(FINGERPRINT_CHUNK))
         .enumerate()
         .map_init(Workspace::new, |ws, (c, (sketches, docs))| {
             let mut chunk = ChunkParagraphs::default();
             let prints = docs
                 .iter()
-                .zip(sketches.chunks_mut(num_perm))
+                .zip(sketches.chunks_mut(key_slots))
                 .enumerate()
                 .map(|(j, (doc, sketch))| {
                     if doc.skip.is_some() {
                         return Print::default();
                     }
                     let index = (c * FINGERPRINT_CHUNK + j) as u32;
-                    fingerprinter.print(index, &corpus.text(doc), ws, sketch, &mut chunk)
+                    let keys = &mut sketch[..page_bands];
+                    fingerprinter.print(index, &corpus.text(doc), ws, keys, &mut chunk)
                 })
                 .collect();
             bar.inc(docs.len() as u64);
@@ -671,70 +807,59 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
 
     // LSH over page sketches (or a Hamming search over SimHash fingerprints) and over line
     // sketches.
-    let use_simhash = config.method == Method::SimHash;
-    let bands = config.bands();
-    let page_bands = if use_simhash { 0 } else { bands.bands };
     let simhashes: Vec<u64> = if use_simhash {
         prints.iter().map(|p| p.simhash).collect()
     } else {
         Vec::new()
     };
-    let mut line_values = Vec::new();
+    let mut line_keys = Vec::new();
     let mut line_owner = Vec::new();
-    for (doc, print) in prints.into_iter().enumerate() {
-        for _ in 0..print.segments.len() / SEGMENT_PERM {
-            line_owner.push(doc as u32);
+    if config.level.pages() {
+        for (doc, print) in prints.into_iter().enumerate() {
+            for _ in 0..print.line_keys.len() / SEGMENT_BANDS.bands {
+                line_owner.push(doc as u32);
+            }
+            line_keys.extend_from_slice(&print.line_keys);
         }
-        line_values.extend_from_slice(&print.segments);
     }
     let identity: Vec<u32> = (0..n as u32).collect();
-    let pages = Sketches {
-        values: &page_values,
-        width: num_perm,
+    let pages = KeyedSketches {
+        keys: Keys::Words(&page_keys),
+        bands: key_slots,
         owner: &identity,
     };
-    let lines = Sketches {
-        values: &line_values,
-        width: SEGMENT_PERM,
+    let lines = KeyedSketches {
+        keys: Keys::Words(&line_keys),
+        bands: SEGMENT_BANDS.bands,
         owner: &line_owner,
     };
-    let all_lines: Vec<u32> = if config.level.pages() {
-        (0..line_owner.len() as u32).collect()
-    } else {
-        Vec::new()
-    };
-    let bar = progress_bar(config, (page_bands + SEGMENT_BANDS.bands) as u64, "lsh");
+    let bar = progress_bar(config, page_bands as u64 + 1, "lsh");
     let mut candidates: Vec<(u32, u32)> = (0..page_bands)
         .into_par_iter()
         .flat_map_iter(|band| {
-            let pairs = lsh::band_pairs(pages, &active, &rank, bands, band, BucketPolicy::PAGES);
+            let pairs = lsh::keyed_band_pairs(pages, &active, &rank, band, BucketPolicy::PAGES);
             bar.inc(1);
             pairs
         })
         .collect();
-    let mut line_pairs: Vec<lsh::SketchPair> = (0..SEGMENT_BANDS.bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let pairs = lsh::band_sketch_pairs(
-                lines,
-                &all_lines,
-                &rank,
-                SEGMENT_BANDS,
-                band,
-                BucketPolicy::LINES,
-            );
-            bar.inc(1);
-            pairs
-        })
-        .collect();
+    let mut line_pairs = Vec::new();
+    lsh::keyed_sketch_pairs(
+        lines,
+        BucketPolicy::LINES.all_pairs_up_to,
+        &mut ParallelSorter,
+        &mut |pair| {
+            line_pairs.push(pair);
+            Ok(())
+        },
+    )?;
     line_pairs.par_sort_unstable();
-    line_pairs.dedup();
+    bar.inc(1);
     let mut lines_of = vec![0u32; n];
     for &doc in &line_owner {
         lines_of[doc as usize] += 1;
     }
     candidates.extend(lsh::shared_sketch_pairs(
-        &line_pairs,
+        line_pairs.iter().copied(),
         &lines_of,
         config.line_share,
     ));
@@ -749,55 +874,59 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     }
     candidates.par_sort_unstable();
     candidates.dedup();
-    drop(line_values);
+    drop(line_keys);
     bar.finish_and_clear();
     lap("lsh", &mut timings);
 
-    // Verify candidates exactly on shingle sets, recomputed for the documents involved only.
-    let mut involved: Vec<u32> = candidates.iter().flat_map(|&(a, b)| [a, b]).collect();
-    involved.par_sort_unstable();
-    involved.dedup();
-    let bar = progress_bar(config, (involved.len() + candidates.len()) as u64, "verify");
-    let computed: Vec<(u32, Vec<u32>)> = involved
-        .par_iter()
-        .map(|&d| {
-            let set = fingerprinter.shingle_set(d, &corpus.text(&corpus.docs[d as usize]));
-            bar.inc(1);
-            (d, set)
-        })
-        .collect();
-    let mut sets: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (d, set) in computed {
-        sets[d as usize] = set;
-    }
+    drop(page_keys);
+
+    // Verify candidates exactly on shingle sets and cluster, one batch of connected components of
+    // the candidate graph at a time: each document in a pair is shingled again once, and only one
+    // batch of sets is held.
     let thresholds = Thresholds {
         jaccard: config.threshold,
         containment: config.containment,
         min_contained_shingles: config.min_contained_shingles,
     };
-    let mut pairs: Vec<VerifiedPair> = candidates
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let verified = verify::compare_pair(&sets[a as usize], &sets[b as usize], &thresholds);
-            bar.inc(1);
-            verified.map(|similarity| VerifiedPair {
-                a,
-                b,
-                estimate: if use_simhash {
-                    simhash::jaccard_estimate(simhashes[a as usize], simhashes[b as usize])
-                } else {
-                    jaccard_estimate(
-                        &page_values[a as usize * num_perm..(a as usize + 1) * num_perm],
-                        &page_values[b as usize * num_perm..(b as usize + 1) * num_perm],
-                    )
-                },
-                similarity,
-            })
-        })
+    // A set holds at most one shingle per character.
+    let sketch_bytes = if use_simhash {
+        0
+    } else {
+        4 * config.num_perm as u64
+    };
+    let weight = |d: u32| 4 * (outcomes[d as usize].norm_chars as u64 + 1) + sketch_bytes;
+    let batches = cluster::component_batches(n, &candidates, weight, config.verify_budget());
+    let mut batch_of = vec![u32::MAX; n];
+    for (i, batch) in batches.iter().enumerate() {
+        for &d in batch {
+            batch_of[d as usize] = i as u32;
+        }
+    }
+    let mut batch_candidates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); batches.len()];
+    for &(a, b) in &candidates {
+        batch_candidates[batch_of[a as usize] as usize].push((a, b));
+    }
+    let candidate_count = candidates.len();
+    drop(candidates);
+    let involved: usize = batches.iter().map(Vec::len).sum();
+    let bar = progress_bar(config, (involved + candidate_count) as u64, "verify");
+    let verifier = Verifier {
+        fingerprinter: &fingerprinter,
+        corpus: &corpus,
+        rank: &rank,
+        thresholds: &thresholds,
+        simhashes: &simhashes,
+        bar: &bar,
+    };
+    let mut results: Vec<BatchResult> = batches
+        .iter()
+        .zip(&batch_candidates)
+        .map(|(docs, candidates)| verifier.batch(docs, candidates, &|_| false))
         .collect();
     bar.finish_and_clear();
     // A mapped input that shrank while the stages above read it showed zeros where its text
-    // was: its documents past the new end are skipped before anything is decided from them.
+    // was: its documents past the new end are skipped, and the batches that held them are
+    // decided again without them.
     let vanished = corpus.skip_vanished();
     if !vanished.is_empty() {
         for &d in &vanished {
@@ -810,9 +939,25 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 assignment: None,
             };
         }
-        pairs.retain(|p| {
-            outcomes[p.a as usize].skip.is_none() && outcomes[p.b as usize].skip.is_none()
-        });
+        let verifier = Verifier {
+            fingerprinter: &fingerprinter,
+            corpus: &corpus,
+            rank: &rank,
+            thresholds: &thresholds,
+            simhashes: &simhashes,
+            bar: &ProgressBar::hidden(),
+        };
+        let skipped = |d: u32| outcomes[d as usize].skip.is_some();
+        let mut redo: Vec<u32> = vanished
+            .iter()
+            .map(|&d| batch_of[d as usize])
+            .filter(|&b| b != u32::MAX)
+            .collect();
+        redo.dedup();
+        for b in redo {
+            let b = b as usize;
+            results[b] = verifier.batch(&batches[b], &batch_candidates[b], &skipped);
+        }
         if let Some(p) = &mut paragraphs {
             // Their paragraphs were read from vanished text: no copies (cluster counts keep them).
             for &d in &vanished {
@@ -821,13 +966,34 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             }
         }
     }
+    drop(batch_candidates);
+    let mut assignments: Vec<Assignment> = (0..n as u32)
+        .map(|d| Assignment {
+            representative: d,
+            role: Role::Unique,
+            similarity: None,
+        })
+        .collect();
+    let mut pairs: Vec<VerifiedPair> = Vec::new();
+    let mut cluster_time = Duration::ZERO;
+    for result in results {
+        pairs.extend(result.pairs);
+        for (d, a) in result.assignments {
+            assignments[d as usize] = a;
+        }
+        cluster_time += result.cluster_time;
+    }
+    pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
     lap("verify", &mut timings);
-
-    // Cluster around representatives.
-    let edges: Vec<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
-    let assignments = cluster::cluster(n, &edges, &rank, &thresholds, |a, b| {
-        verify::compare(&sets[a as usize], &sets[b as usize])
+    // Clustering ran inside the batches: its time is reported apart.
+    let verify = timings.last_mut().expect("verify timed");
+    verify.elapsed = verify.elapsed.saturating_sub(cluster_time);
+    timings.push(StageTime {
+        name: "cluster",
+        elapsed: cluster_time,
     });
+
+    // Cluster ids, roles and members.
     let mut next_id = 0u32;
     for d in 0..n {
         if outcomes[d].skip.is_none() && assignments[d].representative == d as u32 {
@@ -857,7 +1023,6 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             members,
         })
         .collect();
-    lap("cluster", &mut timings);
 
     Ok(Scan {
         corpus,
@@ -865,7 +1030,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         pairs,
         clusters,
         bands,
-        candidates: candidates.len(),
+        candidates: candidate_count,
         level: config.level,
         paragraphs,
         timings,
