@@ -4,6 +4,8 @@
 //! [`ingest`] → [`normalize`] → [`tokenize`] → [`shingle`] → [`signature`] → [`lsh`] (or, with
 //! `--method simhash`, [`hamming`]) → [`verify`] → [`cluster`] → [`report`], driven by
 //! [`pipeline`] from a [`Config`].
+//!
+//! [`spill`] sorts streams of fixed-size records larger than memory through run files on disk.
 
 pub mod boilerplate;
 pub mod cluster;
@@ -18,6 +20,7 @@ pub mod pipeline;
 pub mod report;
 pub mod shingle;
 pub mod signature;
+pub mod spill;
 pub mod tokenize;
 pub mod verify;
 
