@@ -159,32 +159,56 @@ pub struct Boilerplate {
 impl Boilerplate {
     /// Learns from `keys[page]` (distinct line keys) and `site[page]` (`None`: no site).
     pub fn learn(keys: &[Vec<u64>], site: &[Option<u32>]) -> Boilerplate {
-        let mut pages_of_site: Vec<u32> = Vec::new();
-        let mut triples: Vec<(u32, u64)> = Vec::new();
+        let mut entries: Vec<(u64, u32)> = Vec::new();
         for (page_keys, &site) in keys.iter().zip(site) {
             let Some(site) = site else { continue };
-            if pages_of_site.len() <= site as usize {
-                pages_of_site.resize(site as usize + 1, 0);
-            }
-            pages_of_site[site as usize] += 1;
-            triples.extend(page_keys.iter().map(|&k| (site, k)));
+            entries.extend(page_keys.iter().map(|&k| (k, site)));
         }
-        // Keys are distinct within a page, so equal (site, key) entries are distinct pages.
-        triples.sort_unstable();
-        let mut lines = HashSet::new();
-        let mut start = 0;
-        while start < triples.len() {
-            let mut end = start + 1;
-            while end < triples.len() && triples[end] == triples[start] {
-                end += 1;
+        entries.sort_unstable();
+        Boilerplate::learn_sorted(entries, &Boilerplate::pages_of_site(site))
+    }
+
+    /// How many pages each site has.
+    pub fn pages_of_site(site: &[Option<u32>]) -> Vec<u32> {
+        let mut pages: Vec<u32> = Vec::new();
+        for &site in site.iter().flatten() {
+            if pages.len() <= site as usize {
+                pages.resize(site as usize + 1, 0);
             }
-            let (site, key) = triples[start];
-            let pages = (end - start) as u32;
+            pages[site as usize] += 1;
+        }
+        pages
+    }
+
+    /// Learns from `(key, site)` for the distinct line keys of every page with a site, in sorted
+    /// order (as a run-file merge yields them), and the [`Boilerplate::pages_of_site`].
+    pub fn learn_sorted(
+        entries: impl IntoIterator<Item = (u64, u32)>,
+        pages_of_site: &[u32],
+    ) -> Boilerplate {
+        let mut lines = HashSet::new();
+        // Keys are distinct within a page, so equal (key, site) entries are distinct pages.
+        let mut decide = |(key, site): (u64, u32), pages: u32| {
             let of_site = pages_of_site[site as usize];
             if pages >= MIN_PAGES && pages as f64 >= MIN_SHARE * of_site as f64 {
                 lines.insert((site, key));
             }
-            start = end;
+        };
+        let mut current = None;
+        let mut pages = 0;
+        for entry in entries {
+            if current == Some(entry) {
+                pages += 1;
+                continue;
+            }
+            if let Some(done) = current {
+                decide(done, pages);
+            }
+            current = Some(entry);
+            pages = 1;
+        }
+        if let Some(done) = current {
+            decide(done, pages);
         }
         Boilerplate {
             lines,

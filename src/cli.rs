@@ -165,6 +165,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR", requires = "memory_limit")]
     pub spill_dir: Option<PathBuf>,
 
+    /// Bytes of records held before a run file is written (tests: makes a small input spill).
+    #[arg(long, hide = true, value_name = "BYTES", requires = "memory_limit")]
+    pub spill_run_bytes: Option<usize>,
+
     /// Skip documents larger than this many bytes (with a reason in documents.csv).
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
     pub max_doc_bytes: usize,
@@ -297,6 +301,7 @@ impl ScanArgs {
         config.progress = !self.quiet;
         config.memory_limit = self.memory_limit;
         config.spill_dir = self.spill_dir;
+        config.spill_run_bytes = self.spill_run_bytes;
         config.validate()?;
         Ok(config)
     }

@@ -66,6 +66,9 @@ pub struct Config {
     /// Where run files go under a memory limit (a fresh directory inside it, removed after the
     /// scan); `None`: the output directory.
     pub spill_dir: Option<PathBuf>,
+    /// Bytes of records each sorter holds before it writes a run file; `None`: a share of the
+    /// memory limit. Small values make a small input spill (tests).
+    pub spill_run_bytes: Option<usize>,
 }
 
 impl Config {
@@ -101,7 +104,15 @@ impl Config {
             progress: false,
             memory_limit: None,
             spill_dir: None,
+            spill_run_bytes: None,
         }
+    }
+
+    /// Bytes of records a sorter holds before it writes a run file, under a memory limit: the
+    /// limit divided by `share`.
+    pub fn spill_budget(&self, share: u64) -> usize {
+        let limit = self.memory_limit.unwrap_or(crate::pipeline::VERIFY_BUDGET);
+        self.spill_run_bytes.unwrap_or((limit / share) as usize)
     }
 
     /// Bytes of shingle sets that verification holds at once: a quarter of the memory limit, at

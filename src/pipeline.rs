@@ -17,6 +17,7 @@ use crate::normalize::{self, Normalized};
 use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, SeenKeys};
 use crate::shingle;
 use crate::signature::{MinHasher, SimHasher, jaccard_estimate, minhash::EMPTY, simhash};
+use crate::spill::{self, SpillDir};
 use crate::tokenize::Tokenizer;
 use crate::verify::{self, Similarity, Thresholds};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -96,6 +97,17 @@ pub struct Scan {
     /// With paragraphs: the paragraph clusters.
     pub paragraphs: Option<ParaScan>,
     pub timings: Vec<StageTime>,
+    /// Under a memory limit: what went through run files.
+    pub spilled: Option<SpillStats>,
+}
+
+/// What a scan under a memory limit wrote to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpillStats {
+    pub limit: u64,
+    /// Run and key files written.
+    pub files: u64,
+    pub bytes: u64,
 }
 
 impl Scan {
@@ -160,8 +172,11 @@ struct Print {
     shingles: u32,
     /// With `--method simhash`: the page fingerprint (the page sketch is not used).
     simhash: u64,
-    /// Band keys of the sketches of long lines, `SEGMENT_BANDS.bands` keys each.
+    /// Band keys of the sketches of long lines, `SEGMENT_BANDS.bands` keys each (moved to the
+    /// key store once the page is done).
     line_keys: Vec<u64>,
+    /// How many long lines were sketched.
+    lines: u32,
     /// With paragraphs: how many paragraphs the page has (kept in its chunk's list).
     paras: u32,
 }
@@ -430,6 +445,7 @@ impl Fingerprinter {
             }
             self.line.sketch(&ws.segment, &mut ws.line_sketch);
             lsh::band_keys(&ws.line_sketch, SEGMENT_BANDS, &mut print.line_keys);
+            print.lines += 1;
             // A paragraph seen for the first time (lines in a stripped page's text are not
             // boilerplate): its fingerprints from these shingles.
             if self.char_tokens
@@ -519,6 +535,79 @@ impl Fingerprinter {
                 );
             }
         }
+    }
+}
+
+/// Pages fingerprinted at a time under a memory limit before their keys go to the key files.
+const FINGERPRINT_WAVE: usize = 64 * FINGERPRINT_CHUNK;
+
+/// Where band keys go while pages are fingerprinted: a vector, or a key file of little-endian
+/// words in the spill directory.
+enum KeyStore {
+    Memory(Vec<u64>),
+    File(spill::KeyFile),
+}
+
+impl KeyStore {
+    fn new(spill: Option<&SpillDir>, name: &str) -> Result<KeyStore> {
+        Ok(match spill {
+            Some(dir) => KeyStore::File(spill::KeyFile::create(dir, name)?),
+            None => KeyStore::Memory(Vec::new()),
+        })
+    }
+
+    fn extend(&mut self, keys: Vec<u64>) -> Result<()> {
+        match self {
+            KeyStore::Memory(all) if all.is_empty() => *all = keys,
+            KeyStore::Memory(all) => all.extend_from_slice(&keys),
+            KeyStore::File(file) => file.append(&keys)?,
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<KeyTable> {
+        Ok(match self {
+            KeyStore::Memory(keys) => KeyTable::Memory(keys),
+            KeyStore::File(file) => KeyTable::Mapped(file.map()?),
+        })
+    }
+}
+
+/// Band keys once every page is fingerprinted.
+enum KeyTable {
+    Memory(Vec<u64>),
+    Mapped(spill::MappedKeys),
+}
+
+impl KeyTable {
+    fn keys(&self) -> Keys<'_> {
+        match self {
+            KeyTable::Memory(keys) => Keys::Words(keys),
+            KeyTable::Mapped(map) => Keys::Bytes(map.bytes()),
+        }
+    }
+}
+
+/// Sorts band tables through run files, `budget` bytes of entries in memory at a time.
+struct SpillSorter<'a> {
+    dir: &'a SpillDir,
+    budget: usize,
+}
+
+impl BandSorter for SpillSorter<'_> {
+    fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()> {
+        let mut sorter = spill::Sorter::<(u64, u32)>::new(self.dir, self.budget);
+        for entry in entries {
+            sorter.push(entry)?;
+        }
+        let mut failed = None;
+        {
+            let mut merged = sorter
+                .finish()?
+                .map_while(|r| r.map_err(|e| failed = Some(e)).ok());
+            sorted(&mut merged)?;
+        }
+        failed.map_or(Ok(()), Err)
     }
 }
 
@@ -619,21 +708,55 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         }
         None => None,
     };
+    // Under a memory limit, the large tables of the page level go through run files here.
+    let spill = match config.memory_limit {
+        Some(_) => {
+            let parent = config.spill_dir.as_ref().unwrap_or(&config.out_dir);
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                path: parent.clone(),
+                source,
+            })?;
+            Some(SpillDir::new_in(parent)?)
+        }
+        None => None,
+    };
     if config.strip_boilerplate || config.level.paragraphs() {
-        let keys: Vec<Vec<u64>> = corpus
-            .docs
-            .par_iter()
-            .map(|doc| {
-                if doc.skip.is_some() {
-                    Vec::new()
-                } else {
-                    boilerplate::page_keys(&corpus.text(doc))
+        let keys_of = |doc: &ingest::Document| {
+            if doc.skip.is_some() {
+                Vec::new()
+            } else {
+                boilerplate::page_keys(&corpus.text(doc))
+            }
+        };
+        let learned = match &spill {
+            Some(dir) => {
+                // The (key, site) table through run files, a wave of pages at a time.
+                let mut sorter = spill::Sorter::<(u64, u32)>::new(dir, config.spill_budget(4));
+                for (w, docs) in corpus.docs.chunks(FINGERPRINT_WAVE).enumerate() {
+                    let keys: Vec<Vec<u64>> = docs.par_iter().map(keys_of).collect();
+                    for (j, keys) in keys.into_iter().enumerate() {
+                        if let Some(site) = sites[w * FINGERPRINT_WAVE + j] {
+                            sorter.extend(keys.into_iter().map(|k| (k, site)))?;
+                        }
+                    }
                 }
-            })
-            .collect();
-        let learned = Boilerplate::learn(&keys, &sites)
-            .with_web_lines(true)
-            .with_patterns(patterns);
+                let mut failed = None;
+                let entries = sorter
+                    .finish()?
+                    .map_while(|r| r.map_err(|e| failed = Some(e)).ok());
+                let learned =
+                    Boilerplate::learn_sorted(entries, &Boilerplate::pages_of_site(&sites));
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                learned
+            }
+            _ => {
+                let keys: Vec<Vec<u64>> = corpus.docs.par_iter().map(keys_of).collect();
+                Boilerplate::learn(&keys, &sites)
+            }
+        };
+        let learned = learned.with_web_lines(true).with_patterns(patterns);
         fingerprinter = fingerprinter.with_boilerplate(learned, sites, config.strip_boilerplate);
         lap("boilerplate", &mut timings);
     } else {
@@ -641,41 +764,57 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     }
     normalize::zh::warm_up();
     let bar = progress_bar(config, n as u64, "fingerprint");
-    // The band keys of every page sketch; SimHash keeps its fingerprints in `Print` instead.
+    // The band keys of every page sketch (SimHash keeps its fingerprints in `Print` instead) and
+    // of every long line: in memory, or under a memory limit appended to key files a wave of
+    // pages at a time and mapped back for LSH.
     let use_simhash = config.method == Method::SimHash;
     let bands = config.bands();
     let page_bands = if use_simhash { 0 } else { bands.bands };
     let key_slots = page_bands.max(1);
-    let mut page_keys = vec![0u64; n * key_slots];
-    let chunks: Vec<(Vec<Print>, ChunkParagraphs)> = page_keys
-        .par_chunks_mut(key_slots * FINGERPRINT_CHUNK)
-        .zip(corpus.docs.par_chunks(FINGERPRINT_CHUNK))
-        .enumerate()
-        .map_init(Workspace::new, |ws, (c, (sketches, docs))| {
-            let mut chunk = ChunkParagraphs::default();
-            let prints = docs
-                .iter()
-                .zip(sketches.chunks_mut(key_slots))
-                .enumerate()
-                .map(|(j, (doc, sketch))| {
-                    if doc.skip.is_some() {
-                        return Print::default();
-                    }
-                    let index = (c * FINGERPRINT_CHUNK + j) as u32;
-                    let keys = &mut sketch[..page_bands];
-                    fingerprinter.print(index, &corpus.text(doc), ws, keys, &mut chunk)
-                })
-                .collect();
-            bar.inc(docs.len() as u64);
-            (prints, chunk)
-        })
-        .collect();
+    let wave = if spill.is_some() {
+        FINGERPRINT_WAVE
+    } else {
+        n.max(1)
+    };
+    let mut page_store = KeyStore::new(spill.as_ref(), "page-keys")?;
+    let mut line_store = KeyStore::new(spill.as_ref(), "line-keys")?;
     let mut prints: Vec<Print> = Vec::with_capacity(n);
-    let mut para_chunks: Vec<ChunkParagraphs> = Vec::with_capacity(chunks.len());
-    for (p, chunk) in chunks {
-        prints.extend(p);
-        para_chunks.push(chunk);
+    let mut para_chunks: Vec<ChunkParagraphs> = Vec::new();
+    for (w, wave_docs) in corpus.docs.chunks(wave).enumerate() {
+        let mut wave_keys = vec![0u64; wave_docs.len() * key_slots];
+        let chunks: Vec<(Vec<Print>, ChunkParagraphs)> = wave_keys
+            .par_chunks_mut(key_slots * FINGERPRINT_CHUNK)
+            .zip(wave_docs.par_chunks(FINGERPRINT_CHUNK))
+            .enumerate()
+            .map_init(Workspace::new, |ws, (c, (keys, docs))| {
+                let mut chunk = ChunkParagraphs::default();
+                let prints = docs
+                    .iter()
+                    .enumerate()
+                    .map(|(j, doc)| {
+                        if doc.skip.is_some() {
+                            return Print::default();
+                        }
+                        let index = (w * wave + c * FINGERPRINT_CHUNK + j) as u32;
+                        let keys = &mut keys[j * key_slots..j * key_slots + page_bands];
+                        fingerprinter.print(index, &corpus.text(doc), ws, keys, &mut chunk)
+                    })
+                    .collect();
+                bar.inc(docs.len() as u64);
+                (prints, chunk)
+            })
+            .collect();
+        page_store.extend(wave_keys)?;
+        for (p, chunk) in chunks {
+            for mut print in p {
+                line_store.extend(std::mem::take(&mut print.line_keys))?;
+                prints.push(print);
+            }
+            para_chunks.push(chunk);
+        }
     }
+    let page_keys = page_store.finish()?;
+    let line_keys = line_store.finish()?;
     bar.finish_and_clear();
     lap("fingerprint", &mut timings);
 
@@ -812,24 +951,26 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     } else {
         Vec::new()
     };
-    let mut line_keys = Vec::new();
-    let mut line_owner = Vec::new();
-    if config.level.pages() {
-        for (doc, print) in prints.into_iter().enumerate() {
-            for _ in 0..print.line_keys.len() / SEGMENT_BANDS.bands {
-                line_owner.push(doc as u32);
-            }
-            line_keys.extend_from_slice(&print.line_keys);
-        }
-    }
+    // Lines are banded only for the page level.
+    let line_owner: Vec<u32> = if config.level.pages() {
+        prints
+            .iter()
+            .enumerate()
+            .flat_map(|(doc, print)| std::iter::repeat_n(doc as u32, print.lines as usize))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let lines_of: Vec<u32> = prints.iter().map(|p| p.lines).collect();
+    drop(prints);
     let identity: Vec<u32> = (0..n as u32).collect();
     let pages = KeyedSketches {
-        keys: Keys::Words(&page_keys),
+        keys: page_keys.keys(),
         bands: key_slots,
         owner: &identity,
     };
     let lines = KeyedSketches {
-        keys: Keys::Words(&line_keys),
+        keys: line_keys.keys(),
         bands: SEGMENT_BANDS.bands,
         owner: &line_owner,
     };
@@ -842,28 +983,47 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             pairs
         })
         .collect();
-    let mut line_pairs = Vec::new();
-    lsh::keyed_sketch_pairs(
-        lines,
-        BucketPolicy::LINES.all_pairs_up_to,
-        &mut ParallelSorter,
-        &mut |pair| {
-            line_pairs.push(pair);
-            Ok(())
-        },
-    )?;
-    line_pairs.par_sort_unstable();
+    let max_bucket = BucketPolicy::LINES.all_pairs_up_to;
+    let line_candidates = match &spill {
+        Some(dir) => {
+            // Under a memory limit: each band's table and the colliding pairs through run files.
+            let budget = config.spill_budget(8);
+            let mut sorter = SpillSorter { dir, budget };
+            let mut found = spill::Sorter::<(u32, u32, u32, u32)>::new(dir, budget);
+            lsh::keyed_sketch_pairs(lines, max_bucket, &mut sorter, &mut |p| {
+                found.push((p.a, p.b, p.sketch_a, p.sketch_b))
+            })?;
+            let mut failed = None;
+            let pairs = found.finish()?.map_while(|r| match r {
+                Ok((a, b, sketch_a, sketch_b)) => Some(lsh::SketchPair {
+                    a,
+                    b,
+                    sketch_a,
+                    sketch_b,
+                }),
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            });
+            let shared = lsh::shared_sketch_pairs(pairs, &lines_of, config.line_share);
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            shared
+        }
+        _ => {
+            let mut line_pairs = Vec::new();
+            lsh::keyed_sketch_pairs(lines, max_bucket, &mut ParallelSorter, &mut |pair| {
+                line_pairs.push(pair);
+                Ok(())
+            })?;
+            line_pairs.par_sort_unstable();
+            lsh::shared_sketch_pairs(line_pairs, &lines_of, config.line_share)
+        }
+    };
     bar.inc(1);
-    let mut lines_of = vec![0u32; n];
-    for &doc in &line_owner {
-        lines_of[doc as usize] += 1;
-    }
-    candidates.extend(lsh::shared_sketch_pairs(
-        line_pairs.iter().copied(),
-        &lines_of,
-        config.line_share,
-    ));
-    drop(line_pairs);
+    candidates.extend(line_candidates);
     if use_simhash {
         candidates.extend(hamming::candidates(
             &simhashes,
@@ -875,10 +1035,16 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     candidates.par_sort_unstable();
     candidates.dedup();
     drop(line_keys);
+    drop(line_owner);
     bar.finish_and_clear();
     lap("lsh", &mut timings);
 
     drop(page_keys);
+    let spilled = spill.map(|dir| SpillStats {
+        limit: config.memory_limit.unwrap_or(0),
+        files: dir.files_written(),
+        bytes: dir.bytes_written(),
+    });
 
     // Verify candidates exactly on shingle sets and cluster, one batch of connected components of
     // the candidate graph at a time: each document in a pair is shingled again once, and only one
@@ -1034,6 +1200,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         level: config.level,
         paragraphs,
         timings,
+        spilled,
     })
 }
 
@@ -1056,6 +1223,7 @@ pub struct Summary {
     /// candidate and verified pairs of texts.
     pub paragraphs: Option<ParagraphSummary>,
     pub timings: Vec<StageTime>,
+    pub spilled: Option<SpillStats>,
     pub files: Vec<std::path::PathBuf>,
     /// Problems to show on stderr even when quiet: inputs that shrank while being read.
     pub warnings: Vec<String>,
@@ -1131,6 +1299,15 @@ impl std::fmt::Display for Summary {
                 p.verified
             )?;
         }
+        if let Some(s) = &self.spilled {
+            writeln!(
+                f,
+                "neardup: spilled {:.1} MB in {} files (--memory-limit {} MiB)",
+                s.bytes as f64 / 1e6,
+                s.files,
+                s.limit >> 20
+            )?;
+        }
         let stages: Vec<String> = self
             .timings
             .iter()
@@ -1201,6 +1378,7 @@ pub fn run(config: &Config) -> Result<Summary> {
         max_hamming: (config.method == Method::SimHash).then_some(config.max_hamming),
         paragraphs: scan.paragraphs.as_ref().map(ParagraphSummary::of),
         timings: scan.timings,
+        spilled: scan.spilled,
         files: written.files,
         warnings: scan.corpus.warnings,
         changed_late,

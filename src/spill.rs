@@ -112,6 +112,8 @@ pub struct SpillDir {
 struct DirInner {
     path: PathBuf,
     next_run: AtomicU64,
+    /// Bytes written to the directory's files.
+    written: AtomicU64,
 }
 
 impl SpillDir {
@@ -128,6 +130,7 @@ impl SpillDir {
                         inner: Arc::new(DirInner {
                             path,
                             next_run: AtomicU64::new(0),
+                            written: AtomicU64::new(0),
                         }),
                     });
                 }
@@ -146,12 +149,26 @@ impl SpillDir {
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
+
+    /// Run and key files written in the directory so far.
+    pub fn files_written(&self) -> u64 {
+        self.inner.next_run.load(Ordering::Relaxed)
+    }
+
+    /// Bytes written to them.
+    pub fn bytes_written(&self) -> u64 {
+        self.inner.written.load(Ordering::Relaxed)
+    }
 }
 
 impl DirInner {
     fn next_run_path(&self) -> PathBuf {
+        self.next_path("run")
+    }
+
+    fn next_path(&self, what: &str) -> PathBuf {
         let n = self.next_run.fetch_add(1, Ordering::Relaxed);
-        self.path.join(format!("run-{n:06}.bin"))
+        self.path.join(format!("{what}-{n:06}.bin"))
     }
 }
 
@@ -212,6 +229,8 @@ fn write_run<T: Record>(
     file.write_all(&enc[..at])
         .and_then(|()| file.flush())
         .map_err(write_err(&run.path))?;
+    dir.written
+        .fetch_add(run.len * T::SIZE as u64, Ordering::Relaxed);
     Ok(run)
 }
 
@@ -473,6 +492,110 @@ impl<T: Record> Iterator for Merged<T> {
             State::Disk(_) => (0, remaining),
             State::Failed => (0, Some(0)),
         }
+    }
+}
+
+/// 64-bit words appended to one file of a [`SpillDir`], little-endian, then mapped back for random
+/// access: tables read in no particular order (LSH band keys) that need not fit in the heap, since
+/// the kernel pages a mapping in and out as it is read.
+pub struct KeyFile {
+    path: PathBuf,
+    out: io::BufWriter<File>,
+    words: u64,
+    dir: Arc<DirInner>,
+}
+
+impl KeyFile {
+    /// A new, empty file named after `name` in `dir`.
+    pub fn create(dir: &SpillDir, name: &str) -> Result<KeyFile> {
+        let path = dir.inner.next_path(name);
+        let file = File::create(&path).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(KeyFile {
+            out: io::BufWriter::with_capacity(IO_BUFFER, file),
+            path,
+            words: 0,
+            dir: Arc::clone(&dir.inner),
+        })
+    }
+
+    pub fn append(&mut self, words: &[u64]) -> Result<()> {
+        for w in words {
+            self.out
+                .write_all(&w.to_le_bytes())
+                .map_err(|source| Error::Write {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        self.words += words.len() as u64;
+        self.dir
+            .written
+            .fetch_add(8 * words.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Flushes the file and maps it (or reads it, where it cannot be mapped).
+    pub fn map(self) -> Result<MappedKeys> {
+        let KeyFile {
+            path,
+            out,
+            words,
+            dir,
+        } = self;
+        let write_err = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
+        file.sync_data().ok();
+        let file = File::open(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let buffer =
+            crate::ingest::mmap::load(file, &path, words * 8, crate::ingest::MmapChoice::Always)
+                .map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+        if buffer.len() as u64 != words * 8 {
+            return Err(Error::Read {
+                path,
+                source: io::Error::new(io::ErrorKind::UnexpectedEof, "key file cut short"),
+            });
+        }
+        Ok(MappedKeys {
+            buffer,
+            _file: MappedFile { path, _dir: dir },
+        })
+    }
+}
+
+/// The words of a [`KeyFile`], mapped; the file is removed when this is dropped.
+pub struct MappedKeys {
+    buffer: crate::ingest::Buffer,
+    _file: MappedFile,
+}
+
+impl MappedKeys {
+    /// The words as little-endian bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buffer
+    }
+}
+
+/// Removes a mapped file when dropped (after its mapping: fields drop in order).
+struct MappedFile {
+    path: PathBuf,
+    _dir: Arc<DirInner>,
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -786,5 +909,32 @@ mod tests {
         // The first buffer of each run was read before; the run ends inside its second.
         assert!((4095..40_000).contains(&ok), "{ok}");
         assert!(merged.next().is_none());
+    }
+
+    #[test]
+    fn key_files_map_back_what_was_appended_and_go_away() {
+        let dir = SpillDir::new().unwrap();
+        let words: Vec<u64> = (0..50_000u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let mut file = KeyFile::create(&dir, "keys").unwrap();
+        for part in words.chunks(777) {
+            file.append(part).unwrap();
+        }
+        let mapped = file.map().unwrap();
+        let back: Vec<u64> = mapped
+            .bytes()
+            .chunks(8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_eq!(back, words);
+        assert_eq!(dir.bytes_written(), 8 * words.len() as u64);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        drop(mapped);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "removed with its map"
+        );
     }
 }

@@ -3,6 +3,7 @@
 mod util;
 
 mod dirty;
+mod memory;
 mod paragraphs;
 mod props;
 mod scan;
