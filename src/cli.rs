@@ -218,27 +218,26 @@ fn parse_encoding(s: &str) -> Result<EncodingChoice, String> {
 /// A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024), e.g. `512M`.
 fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let (digits, shift) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let shift = match c.to_ascii_uppercase() {
-                'K' => 10,
-                'M' => 20,
-                'G' => 30,
-                'T' => 40,
-                _ => {
-                    return Err(format!(
-                        "unknown size suffix in {s:?} (expected K, M, G or T)"
-                    ));
-                }
-            };
-            (&t[..i], shift)
-        }
-        _ => (t, 0),
+    let (digits, suffix) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], Some(c.to_ascii_uppercase())),
+        _ => (t, None),
     };
     let value: f64 = digits
         .trim()
         .parse()
         .map_err(|_| format!("not a size: {s:?} (e.g. 512M, 2G, 1048576)"))?;
+    let shift = match suffix {
+        None => 0,
+        Some('K') => 10,
+        Some('M') => 20,
+        Some('G') => 30,
+        Some('T') => 40,
+        Some(_) => {
+            return Err(format!(
+                "unknown size suffix in {s:?} (expected K, M, G or T)"
+            ));
+        }
+    };
     let bytes = value * (1u64 << shift) as f64;
     if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
         return Err(format!("size out of range: {s:?}"));

@@ -110,11 +110,17 @@ proptest! {
 
     #[test]
     fn normalizing_is_idempotent_per_line(text in messy_text()) {
+        // Normalized text is a fixed point of normalization. Conversion to simplified is decided
+        // once per page, so it is not redone: a simplified page may quote a few traditional
+        // characters (當前位置:才華齋) that a line alone would be taken for traditional by, and
+        // the Taiwan phrase tables applied to simplified text change it (文件 → 文档).
         let mut out = normalize::Normalized::new();
         normalize::normalize_document(&text, &mut out);
+        let mut again = String::new();
         for line in &out.lines {
             let once = &out.text[line.start as usize..line.end as usize];
-            prop_assert_eq!(normalize::normalize(once), once);
+            normalize::normalize_line(once, false, &mut again);
+            prop_assert_eq!(&again, once);
         }
     }
 
