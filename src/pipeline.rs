@@ -432,18 +432,25 @@ impl Fingerprinter {
                 continue;
             }
             let (first, last) = shingle::token_range(&ws.ends, line.start, line.end);
-            shingle::shingles_in(
-                &ws.norm.text,
-                &ws.ends,
-                first,
-                last,
-                self.ngram,
-                &mut ws.segment,
-            );
-            if ws.segment.is_empty() {
+            // A shingle is the hash of its tokens' bytes alone: a line of at least `ngram` tokens
+            // has the page's shingles that start in it and end in it, in the same order.
+            let segment: &[u64] = if last >= first + self.ngram && ws.ends.len() >= self.ngram {
+                &ws.shingles[first..=last - self.ngram]
+            } else {
+                shingle::shingles_in(
+                    &ws.norm.text,
+                    &ws.ends,
+                    first,
+                    last,
+                    self.ngram,
+                    &mut ws.segment,
+                );
+                &ws.segment
+            };
+            if segment.is_empty() {
                 continue;
             }
-            self.line.sketch(&ws.segment, &mut ws.line_sketch);
+            self.line.sketch(segment, &mut ws.line_sketch);
             lsh::band_keys(&ws.line_sketch, SEGMENT_BANDS, &mut print.line_keys);
             print.lines += 1;
             // A paragraph seen for the first time (lines in a stripped page's text are not
@@ -458,7 +465,7 @@ impl Fingerprinter {
                 let key = paragraph::text_key(text);
                 if self.seen.insert(key) {
                     paragraph::record_first(
-                        &ws.segment,
+                        segment,
                         key,
                         &self.para_engine,
                         &mut ws.sorted,
@@ -807,7 +814,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         page_store.extend(wave_keys)?;
         for (p, chunk) in chunks {
             for mut print in p {
-                line_store.extend(std::mem::take(&mut print.line_keys))?;
+                let keys = std::mem::take(&mut print.line_keys);
+                // Lines are banded only for the page level.
+                if config.level.pages() {
+                    line_store.extend(keys)?;
+                }
                 prints.push(print);
             }
             para_chunks.push(chunk);
