@@ -5,12 +5,20 @@
 //! (社群), so 社群 → 社区 was lost. This converter adds every Taiwan phrase of the forward table
 //! both ways spelled. It is applied only to pages detected as traditional: on simplified text the
 //! Taiwan tables do harm (文件 → 文档).
+//!
+//! s2twp is not one-to-one, and the OpenCC tables take a Taiwan form back to the rarer of the
+//! mainland words it comes from (建立 → 创建, 執行 → 运行, 資料 → 数据). [`INVERSE_TABLE`], made
+//! from jieba's word frequencies, gives those forms the most frequent word instead; it is matched
+//! first, and the OpenCC chain converts the text between its words.
 
-use hanconv::{Converter, Dictionary, Trie};
+use hanconv::{Dictionary, Trie};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-static TW_TO_TRAD: LazyLock<Trie<&'static str>> = LazyLock::new(|| {
+/// Taiwan phrases and variants back to standard traditional characters: hanconv's tables, plus
+/// the reverse of every Taiwan phrase of the forward table in both spellings, in insertion order
+/// (a later key replaces an earlier one).
+fn tw_to_trad_pairs() -> Vec<(String, &'static str)> {
     let variants: Vec<(&'static str, &'static str)> = Dictionary::TWVariants.iter().collect();
     let to_tw_variant = |s: &str| -> String {
         let mut out = s.to_string();
@@ -21,29 +29,37 @@ static TW_TO_TRAD: LazyLock<Trie<&'static str>> = LazyLock::new(|| {
         }
         out
     };
-    let mut pairs: Vec<(String, &'static str)> = Vec::new();
+    let mut pairs: Vec<(String, &'static str)> = Dictionary::TWVariantsRev
+        .iter()
+        .chain(Dictionary::TWVariantsRevPhrases.iter())
+        .chain(Dictionary::TWPhrasesRev.iter())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     // Reverse of the forward Taiwan phrase table, in both spellings of the Taiwan phrase.
     for (mainland, taiwans) in hanconv::RawDictionary::TWPhrases.var_iter() {
         for taiwan in taiwans {
             if mainland != taiwan {
-                pairs.push((to_tw_variant(taiwan), mainland));
-                pairs.push((taiwan.to_string(), mainland));
+                for key in [to_tw_variant(taiwan), taiwan.to_string()] {
+                    if key.chars().count() > 1 {
+                        pairs.push((key, mainland));
+                    }
+                }
             }
         }
     }
-    let mut trie: Trie<&'static str> = Dictionary::TWVariantsRev
-        .iter()
-        .chain(Dictionary::TWVariantsRevPhrases.iter())
-        .chain(Dictionary::TWPhrasesRev.iter())
-        .collect();
-    for (key, value) in pairs {
-        if key.chars().count() > 1 {
-            trie.insert(&key, value);
-        }
+    pairs
+}
+
+#[cfg(test)]
+static TW_TO_TRAD: LazyLock<Trie<&'static str>> = LazyLock::new(|| {
+    let mut trie = Trie::default();
+    for (key, value) in tw_to_trad_pairs() {
+        trie.insert(&key, value);
     }
     trie
 });
 
+#[cfg(test)]
 static TRAD_TO_SIMP: LazyLock<Trie<&'static str>> = LazyLock::new(|| {
     Dictionary::TSPhrases
         .iter()
@@ -51,8 +67,102 @@ static TRAD_TO_SIMP: LazyLock<Trie<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-static CONVERTER: LazyLock<Converter> =
-    LazyLock::new(|| Converter::new(vec![&*TW_TO_TRAD, &*TRAD_TO_SIMP]));
+/// The OpenCC chain alone (Taiwan phrases and variants back, then traditional → simplified):
+/// what [`to_simplified`] does outside the words of [`INVERSE_TABLE`].
+#[cfg(test)]
+static CONVERTER: LazyLock<hanconv::Converter> =
+    LazyLock::new(|| hanconv::Converter::new(vec![&*TW_TO_TRAD, &*TRAD_TO_SIMP]));
+
+/// Words whose conversion back is ambiguous, with the simplified word chosen (`tw\tsimplified`
+/// a line), generated from jieba's dictionary by [`tests::inverse_table`]. s2twp maps several
+/// mainland words to one Taiwan form (建立 and 创建 → 建立, 执行 and 运行 → 執行, 资料 and 数据 →
+/// 資料), and leaves traditional characters already in simplified text alone (簡, or 鐨 of
+/// mojibake); the OpenCC tables take the rarer word back (建立 → 创建, 鐨 → 镄). For every word of
+/// the dictionary, the table gives its Taiwan form the most frequent mainland word with that
+/// form, where the OpenCC chain gives another, plus the longer words and phrases that contain
+/// such a form (so that 執行緒 still becomes 线程 and 簡單 简单).
+const INVERSE_TABLE: &str = include_str!("zh_inverse.tsv");
+
+/// One pass of a phrase table: longest match at every character, other characters copied. A
+/// bitset of the characters that begin a key skips the others without a lookup.
+struct Stage<V: 'static> {
+    trie: Trie<V>,
+    first: Vec<u64>,
+}
+
+impl<V: AsRef<str> + 'static> Stage<V> {
+    fn new<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        let mut trie = Trie::default();
+        let mut first = vec![0u64; 0x10000 / 64];
+        for (key, value) in pairs {
+            let key = key.as_ref();
+            let Some(c) = key.chars().next() else {
+                continue;
+            };
+            let i = c as usize;
+            if i < 0x10000 {
+                first[i / 64] |= 1 << (i % 64);
+            }
+            trie.insert(key, value);
+        }
+        Stage { trie, first }
+    }
+
+    /// Whether a key may begin with `c` (always, outside the Basic Multilingual Plane).
+    fn may_begin(&self, c: char) -> bool {
+        let i = c as usize;
+        i >= 0x10000 || self.first[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// The longest key at the start of `text`: its value and its length in bytes.
+    fn match_at(&self, text: &str) -> Option<(&str, usize)> {
+        let (value, chars) = self.trie.r#match(text.chars())?;
+        let bytes = text
+            .char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| i);
+        Some((value.as_ref(), bytes))
+    }
+
+    /// Appends `text` converted to `out`, as `Trie::convert` would.
+    fn convert_into(&self, text: &str, out: &mut String) {
+        let mut copied = 0;
+        let mut i = 0;
+        while let Some(c) = text[i..].chars().next() {
+            if self.may_begin(c)
+                && let Some((value, len)) = self.match_at(&text[i..])
+            {
+                out.push_str(&text[copied..i]);
+                out.push_str(value);
+                i += len;
+                copied = i;
+            } else {
+                i += c.len_utf8();
+            }
+        }
+        out.push_str(&text[copied..]);
+    }
+}
+
+struct Simplifier {
+    inverse: Stage<&'static str>,
+    tw_to_trad: Stage<&'static str>,
+    trad_to_simp: Stage<&'static str>,
+}
+
+static SIMPLIFIER: LazyLock<Simplifier> = LazyLock::new(|| Simplifier {
+    inverse: Stage::new(
+        INVERSE_TABLE
+            .lines()
+            .filter_map(|line| line.split_once('\t')),
+    ),
+    tw_to_trad: Stage::new(tw_to_trad_pairs()),
+    trad_to_simp: Stage::new(
+        Dictionary::TSPhrases
+            .iter()
+            .chain(Dictionary::TSCharacters.iter()),
+    ),
+});
 
 /// Characters that occur only in traditional text: they have a simplified form and are not
 /// themselves a simplified character. A bitset over the Basic Multilingual Plane.
@@ -86,7 +196,7 @@ fn single_char(s: &str) -> Option<char> {
 
 /// Loads the tables now (they are otherwise built on first use, about 50 ms).
 pub fn warm_up() {
-    LazyLock::force(&CONVERTER);
+    LazyLock::force(&SIMPLIFIER);
     LazyLock::force(&TRADITIONAL_ONLY);
 }
 
@@ -108,13 +218,171 @@ pub fn is_traditional(text: &str) -> bool {
 }
 
 /// Converts traditional text (including Taiwan phrasing) to simplified mainland text.
+///
+/// Longest match of [`INVERSE_TABLE`] first; the text between its words goes through the OpenCC
+/// chain (Taiwan phrases back, then traditional → simplified).
 pub fn to_simplified(text: &str) -> String {
-    CONVERTER.convert(text)
+    let simplifier = &*SIMPLIFIER;
+    let mut out = String::with_capacity(text.len());
+    let mut traditional = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    let mut flush = |part: &str, out: &mut String| {
+        if !part.is_empty() {
+            traditional.clear();
+            simplifier.tw_to_trad.convert_into(part, &mut traditional);
+            simplifier.trad_to_simp.convert_into(&traditional, out);
+        }
+    };
+    while let Some(c) = text[i..].chars().next() {
+        if simplifier.inverse.may_begin(c)
+            && let Some((value, len)) = simplifier.inverse.match_at(&text[i..])
+        {
+            flush(&text[copied..i], &mut out);
+            out.push_str(value);
+            i += len;
+            copied = i;
+        } else {
+            i += c.len_utf8();
+        }
+    }
+    flush(&text[copied..], &mut out);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// The lines of [`INVERSE_TABLE`], from jieba's dictionary (word frequencies of mainland
+    /// text) and the OpenCC tables: see the table's documentation.
+    pub(super) fn inverse_table() -> String {
+        let is_han =
+            |w: &str| !w.is_empty() && w.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        // Taiwan form → the most frequent word with it (ties: the smaller word).
+        let mut best: HashMap<String, (u64, &str)> = HashMap::new();
+        for line in crate::tokenize::jieba::DICTIONARY.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(word), Some(Ok(freq))) = (fields.next(), fields.next().map(str::parse))
+            else {
+                continue;
+            };
+            if !is_han(word) {
+                continue;
+            }
+            let entry = best.entry(hanconv::s2twp(word)).or_insert((freq, word));
+            if (freq, std::cmp::Reverse(word)) > (entry.0, std::cmp::Reverse(entry.1)) {
+                *entry = (freq, word);
+            }
+        }
+        let overrides: HashSet<&str> = best
+            .iter()
+            .filter(|(tw, (_, word))| CONVERTER.convert(tw) != *word)
+            .map(|(tw, _)| tw.as_str())
+            .collect();
+        let longest = overrides
+            .iter()
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        let contains_override = |text: &str| {
+            let chars: Vec<char> = text.chars().collect();
+            (0..chars.len()).any(|i| {
+                (i + 1..=chars.len().min(i + longest))
+                    .any(|j| overrides.contains(chars[i..j].iter().collect::<String>().as_str()))
+            })
+        };
+        let mut table: Vec<(String, String)> = best
+            .iter()
+            .filter(|(tw, _)| overrides.contains(tw.as_str()) || contains_override(tw))
+            .map(|(tw, (_, word))| (tw.clone(), word.to_string()))
+            .collect();
+        // Phrases of the OpenCC tables around such a word keep their conversion.
+        let phrases = tw_to_trad_pairs()
+            .into_iter()
+            .map(|(k, _)| k)
+            .chain(Dictionary::TSPhrases.iter().map(|(k, _)| k.to_string()));
+        for phrase in phrases {
+            if !best.contains_key(&phrase) && contains_override(&phrase) {
+                let converted = CONVERTER.convert(&phrase);
+                table.push((phrase, converted));
+            }
+        }
+        table.sort();
+        table.dedup_by(|a, b| a.0 == b.0);
+        table.iter().map(|(k, v)| format!("{k}\t{v}\n")).collect()
+    }
+
+    /// Regenerate with `NEARDUP_WRITE_ZH_TABLE=1 cargo test -p neardup --lib zh::`.
+    #[test]
+    fn inverse_table_is_what_the_dictionaries_give() {
+        let table = inverse_table();
+        if std::env::var_os("NEARDUP_WRITE_ZH_TABLE").is_some() {
+            std::fs::write("src/normalize/zh_inverse.tsv", &table).unwrap();
+        }
+        assert!(table.lines().count() > 1000);
+        assert!(
+            table == INVERSE_TABLE,
+            "src/normalize/zh_inverse.tsv is stale"
+        );
+    }
+
+    /// The OpenCC chain with the table's words first, by hanconv's own converters.
+    fn reference(text: &str) -> String {
+        let inverse: Trie<&str> = INVERSE_TABLE
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .collect();
+        let chars: Vec<char> = text.chars().collect();
+        let (mut out, mut pending) = (String::new(), String::new());
+        let mut i = 0;
+        while i < chars.len() {
+            if let Some((value, n)) = inverse.r#match(chars[i..].iter().copied()) {
+                out.push_str(&CONVERTER.convert(&pending));
+                pending.clear();
+                out.push_str(value);
+                i += n;
+            } else {
+                pending.push(chars[i]);
+                i += 1;
+            }
+        }
+        out + &CONVERTER.convert(&pending)
+    }
+
+    #[test]
+    fn same_output_as_hanconv_converters() {
+        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for text in [hanconv::s2twp(&text), text] {
+                assert_eq!(to_simplified(&text), reference(&text));
+            }
+        }
+        // Outside the Basic Multilingual Plane, and a key that ends the text.
+        for text in ["𠮷野家資訊", "軟體", "", "a"] {
+            assert_eq!(to_simplified(text), reference(text));
+        }
+        let words: String = INVERSE_TABLE.lines().map(|l| l.replace('\t', "")).collect();
+        assert_eq!(to_simplified(&words), reference(&words));
+    }
+
+    #[test]
+    fn common_words_are_not_taken_for_their_rare_homographs() {
+        // Lines of the machine-converted seed 004: s2twp leaves 建立 and 执行 alone and also
+        // turns 创建 into 建立 and 运行 into 執行; the OpenCC tables gave 创建健全, 严格运行.
+        let seed = std::fs::read_to_string("../shared/seeds/004_aa19e0c5a9823563.txt").unwrap();
+        for (traditional, simplified) in [
+            ("建立健全工會組織", "建立健全工会组织"),
+            ("嚴格執行各項規章制度", "严格执行各项规章制度"),
+            ("完善各類臺賬資料", "完善各类台账资料"),
+        ] {
+            assert!(seed.contains(traditional), "{traditional}");
+            assert_eq!(to_simplified(traditional), simplified);
+        }
+        // Longer Taiwan words that contain one keep their own conversion.
+        assert_eq!(to_simplified("執行緒，簡單"), "线程，简单");
+    }
 
     #[test]
     fn taiwan_phrasing_back_to_mainland() {
