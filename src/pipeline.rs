@@ -825,7 +825,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
 
     // Cluster around representatives.
     let edges: Vec<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
-    let assignments = cluster::cluster(n, &edges, &rank, &thresholds, |a, b| {
+    let known: Vec<Similarity> = pairs.iter().map(|p| p.similarity).collect();
+    let assignments = cluster::cluster_known(n, &edges, &known, &rank, &thresholds, |a, b| {
         verify::compare(&sets[a as usize], &sets[b as usize])
     });
     let mut next_id = 0u32;
