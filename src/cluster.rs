@@ -94,6 +94,32 @@ pub fn cluster(
     edges: &[(u32, u32)],
     rank: &[u32],
     thresholds: &Thresholds,
+    sim: impl FnMut(u32, u32) -> Similarity,
+) -> Vec<Assignment> {
+    cluster_impl(n, edges, None, rank, thresholds, sim)
+}
+
+/// [`cluster`] with the similarity of every edge already known: `known[k]` is
+/// `sim(edges[k].0, edges[k].1)`. A document is compared with a representative it has an edge
+/// to from `known`; `sim` is asked only about the others (a neighbour's representative).
+pub fn cluster_known(
+    n: usize,
+    edges: &[(u32, u32)],
+    known: &[Similarity],
+    rank: &[u32],
+    thresholds: &Thresholds,
+    sim: impl FnMut(u32, u32) -> Similarity,
+) -> Vec<Assignment> {
+    assert_eq!(edges.len(), known.len(), "one similarity per edge");
+    cluster_impl(n, edges, Some(known), rank, thresholds, sim)
+}
+
+fn cluster_impl(
+    n: usize,
+    edges: &[(u32, u32)],
+    known: Option<&[Similarity]>,
+    rank: &[u32],
+    thresholds: &Thresholds,
     mut sim: impl FnMut(u32, u32) -> Similarity,
 ) -> Vec<Assignment> {
     let mut uf = UnionFind::new(n);
@@ -112,11 +138,29 @@ pub fn cluster(
     let offsets = degree;
     let mut fill = offsets.clone();
     let mut adjacent = vec![0u32; edges.len() * 2];
-    for &(a, b) in edges {
+    // With known similarities: the edge of each adjacency entry, and each document's
+    // neighbours sorted by id (with their edges) to find a representative among them.
+    let mut edge_of = vec![0u32; if known.is_some() { edges.len() * 2 } else { 0 }];
+    for (k, &(a, b)) in edges.iter().enumerate() {
+        if known.is_some() {
+            edge_of[fill[a as usize] as usize] = k as u32;
+            edge_of[fill[b as usize] as usize] = k as u32;
+        }
         adjacent[fill[a as usize] as usize] = b;
         fill[a as usize] += 1;
         adjacent[fill[b as usize] as usize] = a;
         fill[b as usize] += 1;
+    }
+    let mut by_id: Vec<(u32, u32)> = Vec::new();
+    if known.is_some() {
+        by_id = adjacent
+            .iter()
+            .copied()
+            .zip(edge_of.iter().copied())
+            .collect();
+        for d in 0..n {
+            by_id[offsets[d] as usize..offsets[d + 1] as usize].sort_unstable();
+        }
     }
 
     // Process every document in rank order: within a component, better ranks come first.
@@ -139,7 +183,18 @@ pub fn cluster(
                 continue;
             }
             tried.push(rep);
-            let s = sim(doc, rep);
+            let edge = known.and_then(|known| {
+                let mine =
+                    &by_id[offsets[doc as usize] as usize..offsets[doc as usize + 1] as usize];
+                let at = mine.binary_search_by_key(&rep, |&(nb, _)| nb).ok()?;
+                let k = mine[at].1 as usize;
+                Some(if edges[k].0 == doc {
+                    known[k]
+                } else {
+                    known[k].swapped()
+                })
+            });
+            let s = edge.unwrap_or_else(|| sim(doc, rep));
             let Some(kind) = thresholds.member_match(&s) else {
                 continue;
             };
@@ -462,6 +517,78 @@ mod tests {
         );
         assert!(got.iter().any(|(_, r)| *r == Role::Duplicate));
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn known_similarities_give_the_same_clusters() {
+        let t = Thresholds {
+            jaccard: 0.5,
+            containment: 0.7,
+            min_contained_shingles: 5,
+        };
+        let mut seed = 7;
+        for _round in 0..20 {
+            // Edited copies of a few originals, so components have chains and several
+            // representatives.
+            let mut sets: Vec<Vec<u32>> = Vec::new();
+            for _ in 0..6 {
+                let original: Vec<u32> = (0..50).map(|_| (rng(&mut seed) % 5000) as u32).collect();
+                for _ in 0..1 + rng(&mut seed) % 8 {
+                    let mut copy = original.clone();
+                    for v in copy.iter_mut().take((rng(&mut seed) % 35) as usize) {
+                        *v = (rng(&mut seed) % 5000) as u32;
+                    }
+                    copy.truncate(10 + (rng(&mut seed) % 41) as usize);
+                    sets.push(copy);
+                }
+            }
+            for s in &mut sets {
+                s.sort_unstable();
+                s.dedup();
+            }
+            let n = sets.len();
+            let rank: Vec<u32> = {
+                let mut order: Vec<u32> = (0..n as u32).collect();
+                order.sort_by_key(|&d| (std::cmp::Reverse(sets[d as usize].len()), d));
+                let mut rank = vec![0u32; n];
+                for (r, &d) in order.iter().enumerate() {
+                    rank[d as usize] = r as u32;
+                }
+                rank
+            };
+            // A random part of the matching pairs, in either orientation.
+            let mut edges = Vec::new();
+            for a in 0..n as u32 {
+                for b in a + 1..n as u32 {
+                    let s = compare(&sets[a as usize], &sets[b as usize]);
+                    if t.is_pair(&s) && rng(&mut seed) % 3 != 0 {
+                        edges.push(if rng(&mut seed) % 2 == 0 {
+                            (a, b)
+                        } else {
+                            (b, a)
+                        });
+                    }
+                }
+            }
+            let known: Vec<Similarity> = edges
+                .iter()
+                .map(|&(a, b)| compare(&sets[a as usize], &sets[b as usize]))
+                .collect();
+            let compare_sets = |a: u32, b: u32| compare(&sets[a as usize], &sets[b as usize]);
+            let plain = cluster(n, &edges, &rank, &t, compare_sets);
+            let mut asked = 0;
+            let reused = cluster_known(n, &edges, &known, &rank, &t, |a, b| {
+                asked += 1;
+                compare_sets(a, b)
+            });
+            assert_eq!(plain, reused);
+            let mut all = 0;
+            cluster(n, &edges, &rank, &t, |a, b| {
+                all += 1;
+                compare_sets(a, b)
+            });
+            assert!(asked < all || all == 0, "{asked} of {all}");
+        }
     }
 
     #[test]

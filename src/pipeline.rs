@@ -261,10 +261,16 @@ impl Verifier<'_> {
             .iter()
             .map(|p| (local(p.a) as u32, local(p.b) as u32))
             .collect();
+        let known: Vec<Similarity> = pairs.iter().map(|p| p.similarity).collect();
         let rank: Vec<u32> = docs.iter().map(|&d| self.rank[d as usize]).collect();
-        let assignments = cluster::cluster(docs.len(), &edges, &rank, self.thresholds, |a, b| {
-            verify::compare(&prints[a as usize].set, &prints[b as usize].set)
-        });
+        let assignments = cluster::cluster_known(
+            docs.len(),
+            &edges,
+            &known,
+            &rank,
+            self.thresholds,
+            |a, b| verify::compare(&prints[a as usize].set, &prints[b as usize].set),
+        );
         let assignments = docs
             .iter()
             .zip(assignments)

@@ -59,9 +59,51 @@ pub fn shingle_set(text: &str, ends: &[u32], k: usize, out: &mut Vec<u64>) {
 /// The set verification compares: the high 32 bits of each shingle hash, sorted and deduplicated.
 pub fn fingerprint_set(hashes: &[u64]) -> Vec<u32> {
     let mut set: Vec<u32> = hashes.iter().map(|&h| (h >> 32) as u32).collect();
-    set.sort_unstable();
+    sort_u32(&mut set);
     set.dedup();
     set
+}
+
+/// Sorts `values`: a radix sort (three passes of 11 bits, least significant first) for a
+/// page's thousands of shingles, where it takes about half the time of a comparison sort;
+/// `sort_unstable` for short ones, where the 2,048 counters of a pass would dominate.
+pub fn sort_u32(values: &mut Vec<u32>) {
+    const MIN_RADIX: usize = 1024;
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    if values.len() < MIN_RADIX {
+        values.sort_unstable();
+        return;
+    }
+    let digit = |x: u32, pass: u32| ((x >> (pass * BITS)) as usize) & (BUCKETS - 1);
+    let mut counts = vec![[0u32; BUCKETS]; 3];
+    for &x in values.iter() {
+        for (pass, count) in counts.iter_mut().enumerate() {
+            count[digit(x, pass as u32)] += 1;
+        }
+    }
+    let mut other = vec![0u32; values.len()];
+    for (pass, count) in counts.iter_mut().enumerate() {
+        let mut sum = 0;
+        for c in count.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        // Even passes move from `values` to `other`, odd ones back.
+        let (from, to): (&[u32], &mut [u32]) = if pass % 2 == 0 {
+            (values, &mut other)
+        } else {
+            (&other, values)
+        };
+        for &x in from.iter() {
+            let d = digit(x, pass as u32);
+            to[count[d] as usize] = x;
+            count[d] += 1;
+        }
+    }
+    // Three passes: the result is in `other`.
+    *values = other;
 }
 
 /// The token index range `[first, last)` of tokens lying wholly inside bytes `[start, end)`.
@@ -103,6 +145,31 @@ mod tests {
         assert_eq!(got.len(), expected.len());
         assert_eq!(got.iter().copied().collect::<HashSet<_>>(), expected);
         assert!(got.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+    }
+
+    #[test]
+    fn radix_sort_equals_sort_unstable() {
+        let mut state = 3u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 29) % m
+        };
+        for len in [0, 1, 5, 1023, 1024, 1025, 3000, 20_000] {
+            for range in [3u64, 1 << 12, 1 << 32] {
+                let mut v: Vec<u32> = (0..len).map(|_| next(range) as u32).collect();
+                let mut expected = v.clone();
+                expected.sort_unstable();
+                sort_u32(&mut v);
+                assert_eq!(v, expected, "len {len} range {range}");
+            }
+        }
+        let hashes: Vec<u64> = (0..5000).map(|_| next(1 << 40) << 20).collect();
+        let mut plain: Vec<u32> = hashes.iter().map(|&h| (h >> 32) as u32).collect();
+        plain.sort_unstable();
+        plain.dedup();
+        assert_eq!(fingerprint_set(&hashes), plain);
     }
 
     #[test]

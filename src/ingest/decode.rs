@@ -77,7 +77,7 @@ pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>, guess: bool) -> D
         },
     };
     let body = &bytes[bom_len..];
-    if encoding == UTF_8 && std::str::from_utf8(body).is_ok() {
+    if encoding == UTF_8 && simdutf8::basic::from_utf8(body).is_ok() {
         return Decoded {
             encoding,
             owned: None,

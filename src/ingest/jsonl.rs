@@ -82,13 +82,101 @@ fn scalar_string(raw: &RawValue) -> Option<String> {
     }
 }
 
-/// Decodes the escaped JSON string content `raw` (without quotes).
+/// Decodes the escaped JSON string content `raw` (without quotes); `None` where it is not a
+/// valid JSON string.
+///
+/// Every text read from a JSONL page goes through here (boilerplate learning, fingerprints,
+/// verification, reports), so the common case is decoded directly: UTF-8 validated once, runs
+/// without escapes copied whole, the short escapes and `\uXXXX` outside the surrogates decoded in
+/// place. Anything else (surrogate pairs, control characters, a stray quote, a bad escape) is
+/// left to serde_json, so the result is always the one serde_json gives ([`unescape_serde`],
+/// tested).
 pub fn unescape(raw: &[u8]) -> Option<String> {
+    fast_unescape(raw).unwrap_or_else(|| unescape_serde(raw))
+}
+
+/// The reference decoding: serde_json parses the content as a quoted string.
+pub fn unescape_serde(raw: &[u8]) -> Option<String> {
     let mut quoted = Vec::with_capacity(raw.len() + 2);
     quoted.push(b'"');
     quoted.extend_from_slice(raw);
     quoted.push(b'"');
     serde_json::from_slice(&quoted).ok()
+}
+
+/// Whether a byte ends a run that is copied as it is: an escape, a quote or a control character.
+#[inline]
+fn is_special(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The index of the first special byte of `bytes` at or after `from`, or its length.
+#[inline]
+fn next_special(bytes: &[u8], from: usize) -> usize {
+    const BLOCK: usize = 16;
+    let mut i = from;
+    // Whole blocks without a special byte are skipped with one (vectorized) test each.
+    while i + BLOCK <= bytes.len() {
+        let block = &bytes[i..i + BLOCK];
+        if block.iter().fold(false, |any, &b| any | is_special(b)) {
+            break;
+        }
+        i += BLOCK;
+    }
+    while i < bytes.len() && !is_special(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The value of four hex digits, as serde_json reads them.
+fn hex4(digits: &[u8]) -> Option<u32> {
+    let mut n = 0u32;
+    for &d in digits {
+        n = n * 16 + (d as char).to_digit(16)?;
+    }
+    Some(n)
+}
+
+/// Decodes what needs no judgement; `None` to let serde_json decide (see [`unescape`]).
+fn fast_unescape(raw: &[u8]) -> Option<Option<String>> {
+    let Ok(text) = simdutf8::basic::from_utf8(raw) else {
+        return None;
+    };
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut at = 0;
+    loop {
+        let special = next_special(bytes, at);
+        // Special bytes are ASCII, so both ends are character boundaries.
+        out.push_str(&text[at..special]);
+        if special == bytes.len() {
+            return Some(Some(out));
+        }
+        if bytes[special] != b'\\' {
+            return None;
+        }
+        let escape = *bytes.get(special + 1)?;
+        at = special + 2;
+        let decoded = match escape {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let n = hex4(bytes.get(at..at + 4)?)?;
+                at += 4;
+                // Surrogates (pairs or lone ones) are serde_json's to judge.
+                char::from_u32(n)?
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +232,96 @@ mod tests {
             doc(r#"{"text":"x","id":null}"#),
             Record::Doc { id: None, .. }
         ));
+    }
+
+    /// Random contents built from the pieces that matter to a JSON string decoder.
+    fn random_contents(cases: usize, seed: u64) -> Vec<Vec<u8>> {
+        const PIECES: &[&[u8]] = &[
+            "工会".as_bytes(),
+            "，".as_bytes(),
+            b"abc",
+            b"0123456789abcdefABCDEF",
+            b"\\n",
+            b"\\\"",
+            b"\\\\",
+            b"\\/",
+            b"\\b",
+            b"\\f",
+            b"\\r",
+            b"\\t",
+            b"\\u5de5",
+            b"\\u00e9",
+            b"\\u0000",
+            b"\\uD83D",
+            b"\\uDE00",
+            b"\\uDBFF\\uDFFF",
+            b"\\u12",
+            b"\\uZZZZ",
+            b"\\x",
+            b"\\",
+            b"\"",
+            b"\n",
+            b"\t",
+            b"\x7f",
+            b"\xff",
+            b"\xe5\xb7",
+            b" ",
+        ];
+        let mut state = seed;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        (0..cases)
+            .map(|_| {
+                let mut raw = Vec::new();
+                for _ in 0..next(24) {
+                    // Mostly text, as in real pages, so long runs between escapes occur too.
+                    let piece = if next(3) == 0 {
+                        PIECES[next(PIECES.len() as u64) as usize]
+                    } else {
+                        PIECES[next(3) as usize]
+                    };
+                    for _ in 0..1 + next(12) {
+                        raw.extend_from_slice(piece);
+                    }
+                }
+                raw
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unescape_equals_serde_json() {
+        let mut decoded = 0;
+        for raw in random_contents(20_000, 11) {
+            let expected = unescape_serde(&raw);
+            decoded += expected.is_some() as usize;
+            assert_eq!(
+                unescape(&raw),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(&raw)
+            );
+        }
+        assert!(
+            decoded > 2_000,
+            "valid strings are among the cases: {decoded}"
+        );
+        for raw in [
+            &b""[..],
+            b"\\",
+            b"\\u",
+            b"\\u5de",
+            b"\\uD83D\\uDE00",
+            b"\\uD83Dx",
+            "第一段\\n第二段".as_bytes(),
+        ] {
+            assert_eq!(unescape(raw), unescape_serde(raw), "{raw:?}");
+        }
+        assert_eq!(unescape(b"\\uD83D\\uDE00").as_deref(), Some("\u{1F600}"));
     }
 
     #[test]

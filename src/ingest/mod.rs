@@ -576,10 +576,94 @@ fn jsonl_documents(
         Some(text) => (Buffer::Owned(text.into_bytes()), decoded.replaced),
         None => (buffer, Vec::new()),
     };
-    let mut next_replaced = 0usize;
-    let mut offset = 0usize;
-    for (index, raw_line) in buffer.split(|&b| b == b'\n').enumerate() {
-        let line_no = index as u32 + 1;
+    docs.extend(jsonl_records(
+        input,
+        &buffer,
+        &replaced,
+        encoding,
+        opts,
+        CHUNK_BYTES,
+    ));
+    buffer
+}
+
+/// Bytes of JSON Lines parsed by one task: a large input is cut at newlines into pieces of
+/// about this size, parsed in parallel (on the caller's rayon pool) and put back in order.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// The records of a decoded JSON Lines buffer, in line order. The buffer is cut after a
+/// newline every `chunk_bytes` or so, and the pieces are parsed in parallel: each knows the
+/// number of its first line and the replacements before it, so the records are those of one
+/// sequential pass ([`chunk_records`] over the whole buffer; tested).
+fn jsonl_records(
+    input: &Input,
+    buffer: &[u8],
+    replaced: &[usize],
+    encoding: &'static Encoding,
+    opts: &IngestOptions,
+    chunk_bytes: usize,
+) -> Vec<Document> {
+    use rayon::prelude::*;
+    let mut cuts = vec![0usize];
+    let mut at = chunk_bytes;
+    while at < buffer.len() {
+        match memchr::memchr(b'\n', &buffer[at..]) {
+            Some(i) if at + i + 1 < buffer.len() => {
+                cuts.push(at + i + 1);
+                at += i + 1 + chunk_bytes.max(1);
+            }
+            _ => break,
+        }
+    }
+    if cuts.len() == 1 {
+        return chunk_records(input, buffer, 0, buffer.len(), 1, replaced, encoding, opts);
+    }
+    cuts.push(buffer.len());
+    let newlines: Vec<u32> = cuts
+        .par_windows(2)
+        .map(|w| memchr::memchr_iter(b'\n', &buffer[w[0]..w[1]]).count() as u32)
+        .collect();
+    let mut first_line = Vec::with_capacity(newlines.len());
+    let mut line = 1u32;
+    for n in newlines {
+        first_line.push(line);
+        line += n;
+    }
+    let pieces: Vec<Vec<Document>> = cuts
+        .par_windows(2)
+        .zip(first_line)
+        .map(|(w, first)| chunk_records(input, buffer, w[0], w[1], first, replaced, encoding, opts))
+        .collect();
+    pieces.into_iter().flatten().collect()
+}
+
+/// The records of the lines in `buffer[start..end]` (`start` is 0 or just after a newline,
+/// `end` the buffer's end or just after a newline), the first of them line `first_line`;
+/// `replaced` are the offsets in the whole buffer where U+FFFD replaced invalid bytes.
+#[allow(clippy::too_many_arguments)]
+fn chunk_records(
+    input: &Input,
+    buffer: &[u8],
+    start: usize,
+    end: usize,
+    first_line: u32,
+    replaced: &[usize],
+    encoding: &'static Encoding,
+    opts: &IngestOptions,
+) -> Vec<Document> {
+    let mut docs = Vec::new();
+    let mut next_replaced = replaced.partition_point(|&r| r < start);
+    let mut offset = start;
+    let piece = &buffer[start..end];
+    // A piece that ends before the buffer does ends with a newline, and its last line there:
+    // the next piece starts with the next line.
+    let piece = if end < buffer.len() {
+        &piece[..piece.len() - 1]
+    } else {
+        piece
+    };
+    for (index, raw_line) in piece.split(|&b| b == b'\n').enumerate() {
+        let line_no = first_line + index as u32;
         let line_start = offset;
         offset += raw_line.len() + 1;
         let first_replaced = next_replaced;
@@ -589,7 +673,7 @@ fn jsonl_documents(
         let line_replaced = (next_replaced - first_replaced) as u32;
         let mut line = raw_line;
         let mut start = line_start;
-        if index == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+        if line_start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
             line = &line[3..];
             start += 3;
         }
@@ -621,7 +705,15 @@ fn jsonl_documents(
             }
         }
     }
-    buffer
+    docs
+}
+
+/// `String::from_utf8_lossy`, with a SIMD check of the common case that `bytes` are valid.
+pub fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// All documents of a scan with the buffers their text lives in.
@@ -754,6 +846,10 @@ impl Corpus {
 
     /// The raw text of a document: borrowed from the buffer when it is valid UTF-8 without
     /// escapes; decoded (JSON escapes) or repaired (invalid bytes → U+FFFD) otherwise.
+    ///
+    /// Stages read a text several times, and the bytes of a mapped input could change between
+    /// reads, so each read validates them again: with SIMD (simdutf8), a small part of the cost
+    /// of `String::from_utf8_lossy`, which gives the same text.
     pub fn text(&self, doc: &Document) -> Cow<'_, str> {
         let bytes = self.raw_bytes(doc);
         if doc.span.escaped {
@@ -762,7 +858,7 @@ impl Corpus {
                 None => String::from_utf8_lossy(bytes),
             };
         }
-        String::from_utf8_lossy(bytes)
+        utf8_lossy(bytes)
     }
 
     /// The document's bytes as stored in its buffer (JSON escapes not decoded).
@@ -1061,6 +1157,107 @@ mod tests {
         assert_eq!(corpus.text(&corpus.docs[0]), text);
         assert_eq!(corpus.mapped_inputs(), 0);
         assert!(corpus.warnings.is_empty());
+    }
+
+    #[test]
+    fn jsonl_pieces_parsed_in_parallel_give_the_sequential_records() {
+        // Good, bad, blank and whitespace lines, escapes, CRLF, invalid bytes (replaced and
+        // counted per line), a BOM, and no newline at the end.
+        let mut bytes = b"\xEF\xBB\xBF{\"id\":\"first\",\"text\":\"\xe5\xb7\xa5\"}\n".to_vec();
+        let kinds: [&[u8]; 8] = [
+            b"{\"id\":\"d\",\"url\":\"http://a.cn/x\",\"text\":\"\xe5\xb7\xa5\xe4\xbc\x9a\\n\xe6\x80\xbb\"}",
+            b"{\"text\": oops}",
+            b"",
+            b"  \t ",
+            b"{\"text\":\"bad \xff byte\",\"id\":7}\r",
+            b"{\"id\":3}",
+            b"{\"text\":\"\xe2\x82\"}",
+            b"{\"text\":\"x\\u5de5\"}",
+        ];
+        for i in 0..400 {
+            bytes.extend_from_slice(kinds[(i * 7 + i / 5) % kinds.len()]);
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(b"{\"text\":\"last\"}");
+        let input = Input {
+            origin: Origin::Stdin,
+            display: "mixed.jsonl".into(),
+            id: "mixed.jsonl".into(),
+            format: Format::Jsonl,
+            problem: None,
+        };
+        let opts = IngestOptions::default();
+        let decoded = decode::decode(&bytes, None, false);
+        assert!(!decoded.replaced.is_empty());
+        let text = decoded.text(&bytes);
+        let show = |docs: Vec<Document>| format!("{docs:#?}");
+        let sequential = show(chunk_records(
+            &input,
+            text,
+            0,
+            text.len(),
+            1,
+            &decoded.replaced,
+            decoded.encoding,
+            &opts,
+        ));
+        assert!(sequential.contains("malformed JSON"));
+        for chunk in [
+            0,
+            1,
+            2,
+            7,
+            64,
+            300,
+            4096,
+            text.len() - 1,
+            text.len(),
+            usize::MAX / 2,
+        ] {
+            let parallel = jsonl_records(
+                &input,
+                text,
+                &decoded.replaced,
+                decoded.encoding,
+                &opts,
+                chunk,
+            );
+            assert_eq!(parallel.last().unwrap().line, 402, "chunk {chunk}");
+            assert_eq!(show(parallel), sequential, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn utf8_lossy_equals_std() {
+        let mut state = 5u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let pieces: [&[u8]; 7] = [
+            "工会工作总结".as_bytes(),
+            b"abc\n",
+            b"\xff",
+            b"\xe5\xb7",
+            b"\xf0\x9f\x98\x80",
+            b"\xed\xa0\x80",
+            b"\xc0\xaf",
+        ];
+        for _ in 0..5_000 {
+            let mut bytes = Vec::new();
+            for _ in 0..next(40) {
+                let piece = pieces[if next(4) == 0 { next(7) } else { next(2) } as usize];
+                bytes.extend_from_slice(piece);
+            }
+            let (got, expected) = (utf8_lossy(&bytes), String::from_utf8_lossy(&bytes));
+            assert_eq!(got, expected);
+            assert_eq!(
+                matches!(got, Cow::Borrowed(_)),
+                matches!(expected, Cow::Borrowed(_))
+            );
+        }
     }
 
     #[test]

@@ -79,14 +79,15 @@ pub fn normalize_document_skipping(raw: &str, out: &mut Normalized, skip: impl F
         if skip(line) {
             continue;
         }
-        scratch.clear();
-        nfkc_into(line, &mut scratch);
         let start = out.text.len();
         if out.traditional {
+            scratch.clear();
+            nfkc_into(line, &mut scratch);
             let simplified = zh::to_simplified(&scratch);
             fold_into(&simplified, &mut chars, &mut out.text);
         } else {
-            fold_into(&scratch, &mut chars, &mut out.text);
+            nfkc_kept_chars(line, &mut chars);
+            fold_chars(&chars, &mut out.text);
         }
         if out.text.len() > start {
             out.lines.push(Line {
@@ -105,13 +106,14 @@ pub fn normalize_document_skipping(raw: &str, out: &mut Normalized, skip: impl F
 /// normalizes inside the page: `traditional` is the page's [`Normalized::traditional`].
 pub fn normalize_line(line: &str, traditional: bool, out: &mut String) {
     out.clear();
-    let mut scratch = String::new();
-    nfkc_into(line, &mut scratch);
     let mut chars = Vec::new();
     if traditional {
+        let mut scratch = String::new();
+        nfkc_into(line, &mut scratch);
         fold_into(&zh::to_simplified(&scratch), &mut chars, out);
     } else {
-        fold_into(&scratch, &mut chars, out);
+        nfkc_kept_chars(line, &mut chars);
+        fold_chars(&chars, out);
     }
 }
 
@@ -134,6 +136,47 @@ fn nfkc_into(line: &str, out: &mut String) {
     }
 }
 
+/// NFKC of `line` as characters, without those [`fold_into`] drops: what `fold_into` keeps of
+/// the text [`nfkc_into`] writes, without writing it (pages that are not converted).
+fn nfkc_kept_chars(line: &str, chars: &mut Vec<char>) {
+    chars.clear();
+    for c in line.chars() {
+        match c {
+            '\u{4e00}'..='\u{9fff}' => chars.push(c),
+            '\0'..='\u{7f}' => {
+                if is_kept(c) {
+                    chars.push(c);
+                }
+            }
+            '\u{ff01}'..='\u{ff5e}' => {
+                let c = char::from_u32(c as u32 - 0xfee0).unwrap();
+                if is_kept(c) {
+                    chars.push(c);
+                }
+            }
+            // A space, and the commonest CJK and general punctuation: NFKC leaves these as they
+            // are and they are dropped (tested), without the decomposition iterator and the
+            // Unicode tables of `is_kept`.
+            '\u{3000}'..='\u{3003}'
+            | '\u{3008}'..='\u{3011}'
+            | '\u{2018}'..='\u{201d}'
+            | '\u{2013}'..='\u{2014}' => {}
+            _ => chars.extend(std::iter::once(c).nfkc().filter(|&c| is_kept(c))),
+        }
+    }
+}
+
+/// Whether [`fold_into`] keeps `c`: letters, digits, `*` and a literal `#`.
+#[inline]
+fn is_kept(c: char) -> bool {
+    // Common CJK ideographs first: most of the text, and a slow table lookup otherwise.
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+        || c.is_ascii_alphanumeric()
+        || c == '*'
+        || c == PLACEHOLDER
+        || (!c.is_ascii() && c.is_alphanumeric())
+}
+
 /// Chinese numerals that, next to an `O`/`〇`/`零` or a digit, spell a number (二Ox, 二〇一一).
 fn is_cn_numeral(c: char) -> bool {
     matches!(
@@ -152,14 +195,12 @@ fn is_run_char(c: char) -> bool {
 /// output, read again, has the same runs with the same neighbours: normalizing is idempotent.
 fn fold_into(line: &str, chars: &mut Vec<char>, out: &mut String) {
     chars.clear();
-    chars.extend(line.chars().filter(|&c| {
-        // Common CJK ideographs first: most of the text, and a slow table lookup otherwise.
-        ('\u{4e00}'..='\u{9fff}').contains(&c)
-            || c.is_ascii_alphanumeric()
-            || c == '*'
-            || c == PLACEHOLDER
-            || (!c.is_ascii() && c.is_alphanumeric())
-    }));
+    chars.extend(line.chars().filter(|&c| is_kept(c)));
+    fold_chars(chars, out);
+}
+
+/// [`fold_into`] of the characters it keeps.
+fn fold_chars(chars: &[char], out: &mut String) {
     let mut last_placeholder = false;
     let placeholder = |out: &mut String, last: &mut bool| {
         if !*last {
@@ -247,6 +288,56 @@ mod tests {
             assert_eq!(alone, &doc.text[line.start as usize..line.end as usize]);
         }
         assert_eq!(doc.lines.len(), 2);
+    }
+
+    #[test]
+    fn fused_nfkc_keeps_what_the_two_passes_keep() {
+        let alphabet: Vec<char> = "工会总结二〇一零OoXx*#1２３ＡＢｃ，。！　 \t①ﬁ㈱Å\u{301}İß½ⅧＷ\u{3000}\u{ff5e}\u{ff01}한🙂、。“”《》【】—–‘’〃…"
+            .chars()
+            .collect();
+        let mut state = 23u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let (mut fused, mut scratch, mut out, mut two) =
+            (Vec::new(), String::new(), String::new(), String::new());
+        for _ in 0..5_000 {
+            let line: String = (0..next(30))
+                .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+                .collect();
+            nfkc_kept_chars(&line, &mut fused);
+            scratch.clear();
+            nfkc_into(&line, &mut scratch);
+            let kept: Vec<char> = scratch.chars().filter(|&c| is_kept(c)).collect();
+            assert_eq!(fused, kept, "{line:?}");
+            out.clear();
+            fold_chars(&fused, &mut out);
+            two.clear();
+            let mut chars = Vec::new();
+            fold_into(&scratch, &mut chars, &mut two);
+            assert_eq!(out, two, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn punctuation_dropped_without_nfkc_is_dropped_by_it() {
+        let ranges = [
+            '\u{3001}'..='\u{3003}',
+            '\u{3008}'..='\u{3011}',
+            '\u{2018}'..='\u{201d}',
+            '\u{2013}'..='\u{2014}',
+        ];
+        for c in ranges.into_iter().flatten() {
+            let mut scratch = String::new();
+            scratch.extend(std::iter::once(c).nfkc());
+            assert!(!scratch.chars().any(is_kept), "{c:?} -> {scratch:?}");
+            let mut chars = vec!['x'];
+            nfkc_kept_chars(&c.to_string(), &mut chars);
+            assert!(chars.is_empty(), "{c:?}");
+        }
     }
 
     #[test]
