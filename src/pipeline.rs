@@ -196,12 +196,10 @@ pub const VERIFY_BUDGET: u64 = 256 << 20;
 /// Verification and clustering of one batch of whole components of the candidate graph.
 struct Verifier<'a> {
     fingerprinter: &'a Fingerprinter,
-    corpus: &'a Corpus,
     rank: &'a [u32],
     thresholds: &'a Thresholds,
     /// With `--method simhash`: the page fingerprints (the estimate in reports).
     simhashes: &'a [u64],
-    bar: &'a ProgressBar,
 }
 
 /// What one batch decided: verified pairs, `(document, assignment)` for every document of the
@@ -217,6 +215,8 @@ impl Verifier<'_> {
     /// Documents for which `skipped` holds take part in nothing.
     fn batch(
         &self,
+        corpus: &Corpus,
+        bar: &ProgressBar,
         docs: &[u32],
         candidates: &[(u32, u32)],
         skipped: &(dyn Fn(u32) -> bool + Sync),
@@ -225,11 +225,11 @@ impl Verifier<'_> {
         let prints: Vec<VerifyPrint> = docs
             .par_iter()
             .map_init(Workspace::new, |ws, &d| {
-                self.bar.inc(1);
+                bar.inc(1);
                 if skipped(d) {
                     return VerifyPrint::default();
                 }
-                let text = self.corpus.text(&self.corpus.docs[d as usize]);
+                let text = corpus.text(&corpus.docs[d as usize]);
                 self.fingerprinter.verify_print(d, &text, ws)
             })
             .collect();
@@ -237,7 +237,7 @@ impl Verifier<'_> {
             .par_iter()
             .filter(|&&(a, b)| !skipped(a) && !skipped(b))
             .filter_map(|&(a, b)| {
-                self.bar.inc(1);
+                bar.inc(1);
                 let (pa, pb) = (&prints[local(a)], &prints[local(b)]);
                 let similarity = verify::compare_pair(&pa.set, &pb.set, self.thresholds)?;
                 let estimate = if self.simhashes.is_empty() {
@@ -1095,16 +1095,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let bar = progress_bar(config, (involved + candidate_count) as u64, "verify");
     let verifier = Verifier {
         fingerprinter: &fingerprinter,
-        corpus: &corpus,
         rank: &rank,
         thresholds: &thresholds,
         simhashes: &simhashes,
-        bar: &bar,
     };
     let mut results: Vec<BatchResult> = batches
         .iter()
         .zip(&batch_candidates)
-        .map(|(docs, candidates)| verifier.batch(docs, candidates, &|_| false))
+        .map(|(docs, candidates)| verifier.batch(&corpus, &bar, docs, candidates, &|_| false))
         .collect();
     bar.finish_and_clear();
     // A mapped input that shrank while the stages above read it showed zeros where its text
@@ -1122,14 +1120,6 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 assignment: None,
             };
         }
-        let verifier = Verifier {
-            fingerprinter: &fingerprinter,
-            corpus: &corpus,
-            rank: &rank,
-            thresholds: &thresholds,
-            simhashes: &simhashes,
-            bar: &ProgressBar::hidden(),
-        };
         let skipped = |d: u32| outcomes[d as usize].skip.is_some();
         let mut redo: Vec<u32> = vanished
             .iter()
@@ -1139,7 +1129,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         redo.dedup();
         for b in redo {
             let b = b as usize;
-            results[b] = verifier.batch(&batches[b], &batch_candidates[b], &skipped);
+            let hidden = ProgressBar::hidden();
+            results[b] = verifier.batch(
+                &corpus,
+                &hidden,
+                &batches[b],
+                &batch_candidates[b],
+                &skipped,
+            );
         }
         if let Some(p) = &mut paragraphs {
             // Their paragraphs were read from vanished text: no copies (cluster counts keep them).
