@@ -1126,6 +1126,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             .map(|&d| batch_of[d as usize])
             .filter(|&b| b != u32::MAX)
             .collect();
+        redo.sort_unstable();
         redo.dedup();
         for b in redo {
             let b = b as usize;
