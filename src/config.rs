@@ -116,10 +116,15 @@ impl Config {
     }
 
     /// Bytes of shingle sets that verification holds at once: a quarter of the memory limit, at
-    /// most [`crate::pipeline::VERIFY_BUDGET`].
+    /// most [`crate::pipeline::VERIFY_BUDGET`] (the run size, when set). Under a limit a
+    /// connected component heavier than that keeps its sets in a key file.
     pub fn verify_budget(&self) -> u64 {
         let budget = crate::pipeline::VERIFY_BUDGET;
-        self.memory_limit.map_or(budget, |m| (m / 4).min(budget))
+        match (self.memory_limit, self.spill_run_bytes) {
+            (Some(_), Some(run)) => run as u64,
+            (Some(m), None) => (m / 4).min(budget),
+            (None, _) => budget,
+        }
     }
 
     pub fn bands(&self) -> Bands {

@@ -210,51 +210,133 @@ struct BatchResult {
     cluster_time: Duration,
 }
 
+/// The shingle sets and sketches of a batch: in memory, or (a component larger than the budget,
+/// under a memory limit) in a key file written a wave of pages at a time and mapped back.
+enum SetStore {
+    Memory(Vec<VerifyPrint>),
+    Mapped {
+        file: spill::MappedKeys,
+        /// Per document of the batch: its first 32-bit word, set length, sketch length.
+        at: Vec<(u64, u32, u32)>,
+    },
+}
+
+/// Where a mapped set is decoded.
+#[derive(Default)]
+struct SetBuf {
+    set: Vec<u32>,
+    sketch: Vec<u32>,
+}
+
+impl SetStore {
+    /// The set and sketch of document `i` of the batch.
+    fn load<'a>(&'a self, i: usize, buf: &'a mut SetBuf) -> (&'a [u32], &'a [u32]) {
+        match self {
+            SetStore::Memory(prints) => (&prints[i].set, &prints[i].sketch),
+            SetStore::Mapped { file, at } => {
+                let (first, set, sketch) = at[i];
+                let bytes = &file.bytes()[first as usize * 4..];
+                let words = |from: usize, n: u32, out: &mut Vec<u32>| {
+                    out.clear();
+                    out.extend(
+                        bytes[from * 4..(from + n as usize) * 4]
+                            .chunks_exact(4)
+                            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
+                    );
+                };
+                words(0, set, &mut buf.set);
+                words(set as usize, sketch, &mut buf.sketch);
+                (&buf.set, &buf.sketch)
+            }
+        }
+    }
+}
+
+/// Pages of a large component shingled at a time before their sets go to the key file.
+const VERIFY_WAVE: usize = 1024;
+
 impl Verifier<'_> {
-    /// Verifies the candidate pairs of `docs` (sorted, whole components) and clusters them.
-    /// Documents for which `skipped` holds take part in nothing.
-    fn batch(
+    /// The verification prints of `docs`, in memory, or in a key file of `dir`.
+    fn prints(
         &self,
         corpus: &Corpus,
         bar: &ProgressBar,
         docs: &[u32],
-        candidates: &[(u32, u32)],
         skipped: &(dyn Fn(u32) -> bool + Sync),
-    ) -> BatchResult {
+        dir: Option<&SpillDir>,
+    ) -> Result<SetStore> {
+        let compute = |docs: &[u32]| -> Vec<VerifyPrint> {
+            docs.par_iter()
+                .map_init(Workspace::new, |ws, &d| {
+                    bar.inc(1);
+                    if skipped(d) {
+                        return VerifyPrint::default();
+                    }
+                    let text = corpus.text(&corpus.docs[d as usize]);
+                    self.fingerprinter.verify_print(d, &text, ws)
+                })
+                .collect()
+        };
+        let Some(dir) = dir else {
+            return Ok(SetStore::Memory(compute(docs)));
+        };
+        let mut file = spill::KeyFile::create(dir, "sets")?;
+        let mut at = Vec::with_capacity(docs.len());
+        let mut next = 0u64;
+        for wave in docs.chunks(VERIFY_WAVE) {
+            for print in compute(wave) {
+                file.append_u32(&print.set)?;
+                file.append_u32(&print.sketch)?;
+                at.push((next, print.set.len() as u32, print.sketch.len() as u32));
+                next += (print.set.len() + print.sketch.len()) as u64;
+            }
+        }
+        Ok(SetStore::Mapped {
+            file: file.map()?,
+            at,
+        })
+    }
+
+    /// Verifies the candidate pairs of `docs` (sorted, whole components) and clusters them.
+    /// Documents for which `skipped` holds take part in nothing. With `dir`, the batch's sets go
+    /// through a key file there instead of memory.
+    fn batch(
+        &self,
+        corpus: &Corpus,
+        bar: &ProgressBar,
+        (docs, candidates): (&[u32], &[(u32, u32)]),
+        skipped: &(dyn Fn(u32) -> bool + Sync),
+        dir: Option<&SpillDir>,
+    ) -> Result<BatchResult> {
         let local = |d: u32| docs.binary_search(&d).expect("a document of the batch");
-        let prints: Vec<VerifyPrint> = docs
-            .par_iter()
-            .map_init(Workspace::new, |ws, &d| {
-                bar.inc(1);
-                if skipped(d) {
-                    return VerifyPrint::default();
-                }
-                let text = corpus.text(&corpus.docs[d as usize]);
-                self.fingerprinter.verify_print(d, &text, ws)
-            })
-            .collect();
+        let store = self.prints(corpus, bar, docs, skipped, dir)?;
         let pairs: Vec<VerifiedPair> = candidates
             .par_iter()
             .filter(|&&(a, b)| !skipped(a) && !skipped(b))
-            .filter_map(|&(a, b)| {
-                bar.inc(1);
-                let (pa, pb) = (&prints[local(a)], &prints[local(b)]);
-                let similarity = verify::compare_pair(&pa.set, &pb.set, self.thresholds)?;
-                let estimate = if self.simhashes.is_empty() {
-                    jaccard_estimate(&pa.sketch, &pb.sketch)
-                } else {
-                    simhash::jaccard_estimate(
-                        self.simhashes[a as usize],
-                        self.simhashes[b as usize],
-                    )
-                };
-                Some(VerifiedPair {
-                    a,
-                    b,
-                    estimate,
-                    similarity,
-                })
-            })
+            .map_init(
+                || (SetBuf::default(), SetBuf::default()),
+                |(buf_a, buf_b), &(a, b)| {
+                    bar.inc(1);
+                    let (set_a, sketch_a) = store.load(local(a), buf_a);
+                    let (set_b, sketch_b) = store.load(local(b), buf_b);
+                    let similarity = verify::compare_pair(set_a, set_b, self.thresholds)?;
+                    let estimate = if self.simhashes.is_empty() {
+                        jaccard_estimate(sketch_a, sketch_b)
+                    } else {
+                        simhash::jaccard_estimate(
+                            self.simhashes[a as usize],
+                            self.simhashes[b as usize],
+                        )
+                    };
+                    Some(VerifiedPair {
+                        a,
+                        b,
+                        estimate,
+                        similarity,
+                    })
+                },
+            )
+            .flatten()
             .collect();
         let start = Instant::now();
         let edges: Vec<(u32, u32)> = pairs
@@ -263,13 +345,18 @@ impl Verifier<'_> {
             .collect();
         let known: Vec<Similarity> = pairs.iter().map(|p| p.similarity).collect();
         let rank: Vec<u32> = docs.iter().map(|&d| self.rank[d as usize]).collect();
+        let (mut buf_a, mut buf_b) = (SetBuf::default(), SetBuf::default());
         let assignments = cluster::cluster_known(
             docs.len(),
             &edges,
             &known,
             &rank,
             self.thresholds,
-            |a, b| verify::compare(&prints[a as usize].set, &prints[b as usize].set),
+            |a, b| {
+                let (set_a, _) = store.load(a as usize, &mut buf_a);
+                let (set_b, _) = store.load(b as usize, &mut buf_b);
+                verify::compare(set_a, set_b)
+            },
         );
         let assignments = docs
             .iter()
@@ -279,11 +366,11 @@ impl Verifier<'_> {
                 (d, a)
             })
             .collect();
-        BatchResult {
+        Ok(BatchResult {
             pairs,
             assignments,
             cluster_time: start.elapsed(),
-        }
+        })
     }
 }
 
@@ -1057,11 +1144,6 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     lap("lsh", &mut timings);
 
     drop(page_keys);
-    let spilled = spill.map(|dir| SpillStats {
-        limit: config.memory_limit.unwrap_or(0),
-        files: dir.files_written(),
-        bytes: dir.bytes_written(),
-    });
 
     // Verify candidates exactly on shingle sets and cluster, one batch of connected components of
     // the candidate graph at a time: each document in a pair is shingled again once, and only one
@@ -1079,6 +1161,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     };
     let weight = |d: u32| 4 * (outcomes[d as usize].norm_chars as u64 + 1) + sketch_bytes;
     let batches = cluster::component_batches(n, &candidates, weight, config.verify_budget());
+
     let mut batch_of = vec![u32::MAX; n];
     for (i, batch) in batches.iter().enumerate() {
         for &d in batch {
@@ -1099,11 +1182,21 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         thresholds: &thresholds,
         simhashes: &simhashes,
     };
+    // Under a memory limit, a component heavier than the budget keeps its sets in a key file.
+    let budget = config.verify_budget();
+    let heavy: Vec<bool> = batches
+        .iter()
+        .map(|docs| docs.iter().map(|&d| weight(d)).sum::<u64>() > budget)
+        .collect();
+    let spill_sets = |b: usize| spill.as_ref().filter(|_| heavy[b]);
     let mut results: Vec<BatchResult> = batches
         .iter()
         .zip(&batch_candidates)
-        .map(|(docs, candidates)| verifier.batch(&corpus, &bar, docs, candidates, &|_| false))
-        .collect();
+        .enumerate()
+        .map(|(b, (docs, candidates))| {
+            verifier.batch(&corpus, &bar, (docs, candidates), &|_| false, spill_sets(b))
+        })
+        .collect::<Result<_>>()?;
     bar.finish_and_clear();
     // A mapped input that shrank while the stages above read it showed zeros where its text
     // was: its documents past the new end are skipped, and the batches that held them are
@@ -1131,13 +1224,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         for b in redo {
             let b = b as usize;
             let hidden = ProgressBar::hidden();
-            results[b] = verifier.batch(
-                &corpus,
-                &hidden,
-                &batches[b],
-                &batch_candidates[b],
-                &skipped,
-            );
+            let batch = (&batches[b][..], &batch_candidates[b][..]);
+            results[b] = verifier.batch(&corpus, &hidden, batch, &skipped, spill_sets(b))?;
         }
         if let Some(p) = &mut paragraphs {
             // Their paragraphs were read from vanished text: no copies (cluster counts keep them).
@@ -1148,6 +1236,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         }
     }
     drop(batch_candidates);
+    let spilled = spill.map(|dir| SpillStats {
+        limit: config.memory_limit.unwrap_or(0),
+        files: dir.files_written(),
+        bytes: dir.bytes_written(),
+    });
     let mut assignments: Vec<Assignment> = (0..n as u32)
         .map(|d| Assignment {
             representative: d,

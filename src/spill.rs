@@ -495,13 +495,14 @@ impl<T: Record> Iterator for Merged<T> {
     }
 }
 
-/// 64-bit words appended to one file of a [`SpillDir`], little-endian, then mapped back for random
-/// access: tables read in no particular order (LSH band keys) that need not fit in the heap, since
-/// the kernel pages a mapping in and out as it is read.
+/// 64- or 32-bit words appended to one file of a [`SpillDir`], little-endian, then mapped back for
+/// random access: tables read in no particular order (LSH band keys, the shingle sets of a large
+/// component) that need not fit in the heap, since the kernel pages a mapping in and out as it is
+/// read.
 pub struct KeyFile {
     path: PathBuf,
     out: io::BufWriter<File>,
-    words: u64,
+    bytes: u64,
     dir: Arc<DirInner>,
 }
 
@@ -516,24 +517,34 @@ impl KeyFile {
         Ok(KeyFile {
             out: io::BufWriter::with_capacity(IO_BUFFER, file),
             path,
-            words: 0,
+            bytes: 0,
             dir: Arc::clone(&dir.inner),
         })
     }
 
     pub fn append(&mut self, words: &[u64]) -> Result<()> {
         for w in words {
-            self.out
-                .write_all(&w.to_le_bytes())
-                .map_err(|source| Error::Write {
-                    path: self.path.clone(),
-                    source,
-                })?;
+            self.write(&w.to_le_bytes())?;
         }
-        self.words += words.len() as u64;
+        Ok(())
+    }
+
+    pub fn append_u32(&mut self, words: &[u32]) -> Result<()> {
+        for w in words {
+            self.write(&w.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(|source| Error::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.bytes += bytes.len() as u64;
         self.dir
             .written
-            .fetch_add(8 * words.len() as u64, Ordering::Relaxed);
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -542,7 +553,7 @@ impl KeyFile {
         let KeyFile {
             path,
             out,
-            words,
+            bytes,
             dir,
         } = self;
         let write_err = |source| Error::Write {
@@ -556,12 +567,12 @@ impl KeyFile {
             source,
         })?;
         let buffer =
-            crate::ingest::mmap::load(file, &path, words * 8, crate::ingest::MmapChoice::Always)
+            crate::ingest::mmap::load(file, &path, bytes, crate::ingest::MmapChoice::Always)
                 .map_err(|source| Error::Read {
                     path: path.clone(),
                     source,
                 })?;
-        if buffer.len() as u64 != words * 8 {
+        if buffer.len() as u64 != bytes {
             return Err(Error::Read {
                 path,
                 source: io::Error::new(io::ErrorKind::UnexpectedEof, "key file cut short"),
