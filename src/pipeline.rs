@@ -700,14 +700,7 @@ impl BandSorter for SpillSorter<'_> {
         for entry in entries {
             sorter.push(entry)?;
         }
-        let mut failed = None;
-        {
-            let mut merged = sorter
-                .finish()?
-                .map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-            sorted(&mut merged)?;
-        }
-        failed.map_or(Ok(()), Err)
+        sorter.finish()?.consume(|merged| sorted(merged))?
     }
 }
 
@@ -840,16 +833,10 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                         }
                     }
                 }
-                let mut failed = None;
-                let entries = sorter
+                let pages_of_site = Boilerplate::pages_of_site(&sites);
+                sorter
                     .finish()?
-                    .map_while(|r| r.map_err(|e| failed = Some(e)).ok());
-                let learned =
-                    Boilerplate::learn_sorted(entries, &Boilerplate::pages_of_site(&sites));
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                learned
+                    .consume(|entries| Boilerplate::learn_sorted(entries, &pages_of_site))?
             }
             _ => {
                 let keys: Vec<Vec<u64>> = corpus.docs.par_iter().map(keys_of).collect();
@@ -1097,24 +1084,15 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             lsh::keyed_sketch_pairs(lines, max_bucket, &mut sorter, &mut |p| {
                 found.push((p.a, p.b, p.sketch_a, p.sketch_b))
             })?;
-            let mut failed = None;
-            let pairs = found.finish()?.map_while(|r| match r {
-                Ok((a, b, sketch_a, sketch_b)) => Some(lsh::SketchPair {
+            found.finish()?.consume(|found| {
+                let pairs = found.map(|(a, b, sketch_a, sketch_b)| lsh::SketchPair {
                     a,
                     b,
                     sketch_a,
                     sketch_b,
-                }),
-                Err(e) => {
-                    failed = Some(e);
-                    None
-                }
-            });
-            let shared = lsh::shared_sketch_pairs(pairs, &lines_of, config.line_share);
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            shared
+                });
+                lsh::shared_sketch_pairs(pairs, &lines_of, config.line_share)
+            })?
         }
         _ => {
             let mut line_pairs = Vec::new();

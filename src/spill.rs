@@ -460,6 +460,16 @@ enum State<T: Record> {
     Failed,
 }
 
+impl<T: Record> Merged<T> {
+    /// Runs `f` over the records in order. A run file that cannot be read ends the stream early;
+    /// its error is returned instead of what `f` made of the records before it.
+    pub fn consume<R>(self, f: impl FnOnce(&mut dyn Iterator<Item = T>) -> R) -> Result<R> {
+        let mut failed = None;
+        let made = f(&mut self.map_while(|r| r.map_err(|e| failed = Some(e)).ok()));
+        failed.map_or(Ok(made), Err)
+    }
+}
+
 impl<T: Record> Iterator for Merged<T> {
     type Item = Result<T>;
 
@@ -891,6 +901,37 @@ mod tests {
         let file = std::fs::OpenOptions::new().write(true).open(&run).unwrap();
         file.set_len(10 * 16 - 3).unwrap();
         let error = sorter.finish().map(|_| ()).unwrap_err();
+        assert_read_error(error, &run);
+    }
+
+    #[test]
+    fn consume_sees_every_record_or_returns_the_read_error() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = SpillDir::new_in(parent.path()).unwrap();
+        let mut sorter = Sorter::new(&dir, 20_000 * RECORD);
+        sorter.extend(records(40_000, 8)).unwrap();
+        let mut expected = records(40_000, 8);
+        expected.sort_unstable();
+        let got: Vec<_> = sorter.finish().unwrap().consume(|r| r.collect()).unwrap();
+        assert_eq!(got, expected);
+
+        let mut sorter = Sorter::new(&dir, 20_000 * RECORD);
+        sorter.extend(records(40_000, 9)).unwrap();
+        let merged = sorter.finish().unwrap();
+        let run = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .min()
+            .unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&run)
+            .unwrap()
+            .set_len(5000 * 16)
+            .unwrap();
+        let mut seen = 0;
+        let error = merged.consume(|r| seen = r.count()).unwrap_err();
+        assert!(seen < 40_000, "the stream ended at the cut: {seen}");
         assert_read_error(error, &run);
     }
 
