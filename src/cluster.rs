@@ -283,9 +283,9 @@ pub fn component_batches(
         c.1.push(d);
     }
     let mut batches: Vec<Vec<u32>> = Vec::new();
-    let mut held = u64::MAX;
+    let mut held = 0u64;
     for (w, docs) in components {
-        if held.saturating_add(w) > budget {
+        if batches.is_empty() || held.saturating_add(w) > budget {
             batches.push(Vec::new());
             held = 0;
         }
@@ -329,7 +329,7 @@ mod tests {
         for &(a, b) in &edges {
             uf.union(a, b);
         }
-        for budget in [1, 10, 50, 1_000_000] {
+        for budget in [1, 10, 50, 1_000_000, u64::MAX] {
             let batches = component_batches(n, &edges, weight, budget);
             let mut batch_of = vec![usize::MAX; n];
             for (i, batch) in batches.iter().enumerate() {
@@ -354,7 +354,7 @@ mod tests {
                 .filter(|&d| edges.iter().any(|&(a, b)| a == d || b == d))
                 .count();
             assert_eq!(involved, expected);
-            if budget == 1_000_000 {
+            if budget >= 1_000_000 {
                 assert_eq!(batches.len(), 1);
             }
             if budget == 10 {
