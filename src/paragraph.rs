@@ -1,9 +1,9 @@
 //! Paragraph level: the paragraphs of every page → clusters of copied paragraphs.
 //!
 //! Input: for every page, its paragraphs as fingerprinting saw them ([`ParaPrint`]: raw line,
-//! normalized length, a hash of the normalized text, the boilerplate flag), and for every
-//! paragraph text seen for the first time anywhere in the corpus its MinHash sketch and its
-//! anchors ([`FirstSeen`]). Output: [`ParaScan`], a cluster id and a similarity for every copied
+//! normalized length, a hash of the normalized text, the boilerplate flag), for every
+//! paragraph text seen for the first time anywhere in the corpus the band keys of its MinHash
+//! sketch and its anchors ([`FirstSeen`]), and a way to shingle a paragraph again ([`SetsOf`]). Output: [`ParaScan`], a cluster id and a similarity for every copied
 //! paragraph instance, and one [`ParaCluster`] per cluster of two or more copies.
 //!
 //! A paragraph is a non-blank line of a page (these pages print one paragraph per line) that has
@@ -21,16 +21,20 @@
 //!    edited copies) and shared *anchor pairs* (two consecutive shingles whose hash is 0 mod
 //!    [`ANCHOR_EVERY`]: a stretch of about a dozen identical characters, which is how a paragraph
 //!    inside a longer one or one that kept some sentences is found).
-//! 3. **Verify** candidates exactly on their shingle sets, kept from fingerprinting for each
-//!    distinct text (a few dozen `u32` per paragraph).
+//! 3. **Verify** candidates exactly on their shingle sets, one batch of whole connected components
+//!    of the candidate graph at a time ([`cluster::component_batches`]): the texts of a batch are
+//!    shingled again from their pages, so only the sets of one batch are held, and only texts
+//!    with a candidate are shingled twice.
 //! 4. **Cluster** variants around representatives (the longest variant first), as pages are; a
-//!    cluster is every instance of its variants.
+//!    cluster is every instance of its variants. Every comparison clustering makes lies within
+//!    one component, so clustering batch by batch equals clustering all at once.
 //!
 //! Invariants: a paragraph normalizes alone exactly as inside its page, so a variant's sketch,
 //! anchors and shingle set depend only on its text, whichever page computed them first; output
 //! is identical at any thread count. Cost: one hash per paragraph and, per distinct paragraph
-//! text, one tokenization, a sketch and the anchors; then a sort of anchors and bands, and the
-//! verification of candidate variant pairs.
+//! text, one tokenization, a sketch and the anchors (memory: 8 band keys and about one anchor in
+//! eight characters, 8 bytes each); then a sort of anchors and bands, one more tokenization of
+//! each text with a candidate, and the verification of candidate variant pairs.
 
 use crate::cluster::{self, Role};
 use crate::hamming;
@@ -75,6 +79,9 @@ pub struct ParaSettings {
     pub thresholds: Thresholds,
     /// With SimHash fingerprints: texts within this Hamming distance are candidates.
     pub max_hamming: u32,
+    /// Verification holds the shingle sets of components up to this weight (4 bytes per
+    /// character) at once; a heavier component is a batch of its own.
+    pub verify_budget: u64,
 }
 
 /// The hash of a normalized paragraph text: instances with the same hash are exact copies.
@@ -95,31 +102,46 @@ pub struct ParaPrint {
     pub boilerplate: bool,
 }
 
-/// The paragraph texts a worker saw first: their keys, sketches and anchors.
+/// The paragraph texts a worker saw first: their keys, band keys and anchors.
 #[derive(Debug, Default, Clone)]
 pub struct FirstSeen {
     pub keys: Vec<u64>,
-    /// [`PARA_PERM`] values per key (MinHash), or none.
-    pub sketches: Vec<u32>,
+    /// [`PARA_BANDS`]`.bands` band keys of the [`PARA_PERM`]-value MinHash sketch per key (each
+    /// the two halves of [`lsh::band_key`] xored), or none.
+    pub bands: Vec<u32>,
     /// One 64-bit fingerprint per key (SimHash), or none.
     pub simhashes: Vec<u64>,
     /// (anchor pair, index into `keys`).
     pub anchors: Vec<(u32, u32)>,
-    /// The shingle set of each key for exact verification: `sets[set_end[i - 1]..set_end[i]]`.
-    pub sets: Vec<u32>,
-    pub set_end: Vec<u32>,
 }
 
 impl FirstSeen {
-    /// The shingle set of the `i`-th key.
-    pub fn set(&self, i: usize) -> &[u32] {
-        let start = if i == 0 {
-            0
-        } else {
-            self.set_end[i - 1] as usize
-        };
-        &self.sets[start..self.set_end[i] as usize]
+    /// The band keys of the `i`-th key (MinHash).
+    pub fn bands_of(&self, i: usize) -> &[u32] {
+        &self.bands[i * PARA_BANDS.bands..(i + 1) * PARA_BANDS.bands]
     }
+}
+
+/// The shingle sets of paragraph texts, computed again for verification: given one instance of
+/// each text, their sets in the same order, each as [`shingle_set`] makes it.
+pub type SetsOf<'a> = &'a (dyn Fn(&[Instance]) -> Vec<Vec<u32>> + Sync);
+
+/// The shingle set of a normalized paragraph text for exact verification: the upper halves of
+/// its shingle hashes (tokenized alone, as [`first_seen`] does), sorted and distinct.
+pub fn shingle_set(
+    text: &str,
+    tokenizer: &dyn Tokenizer,
+    ngram: usize,
+    ws: &mut ParaWorkspace,
+    out: &mut Vec<u32>,
+) {
+    tokenizer.token_ends(text, &mut ws.ends);
+    let n = ws.ends.len();
+    shingle::shingles_in(text, &ws.ends, 0, n, ngram, &mut ws.shingles);
+    out.clear();
+    out.extend(ws.shingles.iter().map(|&h| (h >> 32) as u32));
+    out.sort_unstable();
+    out.dedup();
 }
 
 /// Paragraph texts already fingerprinted by some worker, so each distinct text is done once.
@@ -187,9 +209,13 @@ pub fn record_first(
     out.keys.push(key);
     match engine {
         Engine::MinHash(hasher) => {
-            let at = out.sketches.len();
-            out.sketches.resize(at + PARA_PERM, 0);
-            hasher.sketch(hashes, &mut out.sketches[at..]);
+            let mut sketch = [0u32; PARA_PERM];
+            hasher.sketch(hashes, &mut sketch);
+            let mut bytes = Vec::with_capacity(4 * PARA_BANDS.rows);
+            out.bands.extend((0..PARA_BANDS.bands).map(|band| {
+                let key = lsh::band_key(&sketch, band, PARA_BANDS.rows, &mut bytes);
+                (key >> 32) as u32 ^ key as u32
+            }));
         }
         Engine::SimHash(hasher) => out.simhashes.push(hasher.fingerprint(hashes, scratch)),
     }
@@ -215,18 +241,6 @@ pub fn record_first(
         }
     }
     out.anchors.truncate(kept);
-    let set_start = out.sets.len();
-    out.sets.extend(hashes.iter().map(|&h| (h >> 32) as u32));
-    out.sets[set_start..].sort_unstable();
-    let mut kept = set_start;
-    for i in set_start..out.sets.len() {
-        if i == set_start || out.sets[i] != out.sets[kept - 1] {
-            out.sets[kept] = out.sets[i];
-            kept += 1;
-        }
-    }
-    out.sets.truncate(kept);
-    out.set_end.push(kept as u32);
 }
 
 /// One paragraph of one page.
@@ -260,7 +274,7 @@ impl Kind {
 }
 
 /// What a copied paragraph instance belongs to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Membership {
     /// 1-based paragraph cluster id.
     pub cluster: u32,
@@ -273,7 +287,7 @@ pub struct Membership {
 }
 
 /// A cluster of two or more paragraph copies.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParaCluster {
     pub id: u32,
     /// The instance whose text represents the cluster (the first copy of the longest variant).
@@ -353,6 +367,8 @@ pub struct ParaInput<'a> {
     pub doc_start: Vec<u32>,
     /// Everything workers saw first (in any order).
     pub first_seen: Vec<FirstSeen>,
+    /// The shingle sets of texts with a candidate, a batch at a time.
+    pub sets_of: SetsOf<'a>,
     /// Site of every document (`None`: none).
     pub sites: &'a [Option<u32>],
     pub settings: ParaSettings,
@@ -373,7 +389,7 @@ pub fn sequential(
 
 /// What candidates of edited copies are found from.
 pub enum Signatures<'a, 's> {
-    /// `sketch(text)` is a text's [`PARA_PERM`] values.
+    /// `bands(text)` is a text's [`PARA_BANDS`] band keys ([`FirstSeen::bands`]).
     MinHash(&'a (dyn Fn(u32) -> &'s [u32] + Sync)),
     /// One fingerprint per text, and the largest Hamming distance of a candidate.
     SimHash(&'a [u64], u32),
@@ -400,17 +416,11 @@ pub fn variant_candidates(
             && task == 0
         {
             pairs = hamming::candidates(prints, include, rank, k);
-        } else if let Signatures::MinHash(sketch) = signatures
+        } else if let Signatures::MinHash(band_keys) = signatures
             && task < bands
         {
-            let mut scratch = Vec::new();
-            let mut keyed: Vec<(u32, u32)> = include
-                .iter()
-                .map(|&t| {
-                    let key = lsh::band_key(sketch(t), task, PARA_BANDS.rows, &mut scratch);
-                    ((key >> 32) as u32 ^ key as u32, t)
-                })
-                .collect();
+            let mut keyed: Vec<(u32, u32)> =
+                include.iter().map(|&t| (band_keys(t)[task], t)).collect();
             keyed.sort_unstable_by_key(|&(k, t)| (k, rank[t as usize], t));
             buckets(&keyed, &mut pairs);
         } else {
@@ -522,6 +532,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         instances,
         doc_start,
         first_seen,
+        sets_of,
         sites,
         settings,
     } = input;
@@ -572,12 +583,6 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
                 .map(|(a, i)| (a, i + base)),
         );
     }
-    let mut text_of = vec![u32::MAX; n];
-    for (f, &x) in variant_of.iter().enumerate() {
-        if x != u32::MAX {
-            text_of[x as usize] = f as u32;
-        }
-    }
     let include: Vec<u32> = (0..texts as u32)
         .filter(|&f| variant_of[f as usize] != u32::MAX)
         .collect();
@@ -592,9 +597,9 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         })
         .collect();
     anchors.retain(|&(_, f)| variant_of[f as usize] != u32::MAX);
-    let sketch = |f: u32| {
+    let band_keys = |f: u32| {
         let (w, i) = locate(f);
-        &first_seen[w].sketches[i * PARA_PERM..(i + 1) * PARA_PERM]
+        first_seen[w].bands_of(i)
     };
     let simhashes: Vec<u64> = first_seen
         .iter()
@@ -603,7 +608,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     let signatures = if simhashes.len() == texts && texts > 0 {
         Signatures::SimHash(&simhashes, settings.max_hamming)
     } else {
-        Signatures::MinHash(&sketch)
+        Signatures::MinHash(&band_keys)
     };
     let mut candidates: Vec<(u32, u32)> =
         variant_candidates(signatures, &include, &mut anchors, &text_rank, tasks)
@@ -616,37 +621,68 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     drop((anchors, include, text_rank, variant_of));
     candidates.sort_unstable();
     drop(simhashes);
-    for part in &mut first_seen {
-        part.sketches = Vec::new();
-    }
-
-    // Verify on the shingle sets of the variants involved.
-    let empty: &[u32] = &[];
-    let set = |x: u32| match text_of[x as usize] {
-        u32::MAX => empty,
-        f => {
-            let (w, i) = locate(f);
-            first_seen[w].set(i)
-        }
-    };
-    let thresholds = settings.thresholds;
-    const SLICE: usize = 4096;
-    let edges: Vec<(u32, u32)> = tasks(candidates.len().div_ceil(SLICE), &|task| {
-        let slice = &candidates[task * SLICE..((task + 1) * SLICE).min(candidates.len())];
-        slice
-            .iter()
-            .copied()
-            .filter(|&(a, b)| verify::compare_pair(set(a), set(b), &thresholds).is_some())
-            .collect()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
-    let verified = edges.len();
-    let assignments = cluster::cluster(n, &edges, &rank, &thresholds, |a, b| {
-        verify::compare(set(a), set(b))
-    });
     drop(first_seen);
+
+    // Verify and cluster a batch of whole components at a time, on sets shingled again.
+    let thresholds = settings.thresholds;
+    let weight = |x: u32| 4 * (v.chars[x as usize] as u64 + 1);
+    let batches = cluster::component_batches(n, &candidates, weight, settings.verify_budget);
+    let mut batch_of = vec![u32::MAX; n];
+    for (b, batch) in batches.iter().enumerate() {
+        for &x in batch {
+            batch_of[x as usize] = b as u32;
+        }
+    }
+    let mut batch_candidates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); batches.len()];
+    for &(a, b) in &candidates {
+        batch_candidates[batch_of[a as usize] as usize].push((a, b));
+    }
+    drop(batch_of);
+    let candidate_count = candidates.len();
+    drop(candidates);
+    let mut assignments: Vec<cluster::Assignment> = (0..n as u32)
+        .map(|x| cluster::Assignment {
+            representative: x,
+            role: Role::Unique,
+            similarity: None,
+        })
+        .collect();
+    let mut verified = 0;
+    const SLICE: usize = 4096;
+    for (batch, candidates) in batches.iter().zip(batch_candidates) {
+        let local = |x: u32| batch.binary_search(&x).expect("a variant of the batch") as u32;
+        let firsts: Vec<Instance> = batch
+            .iter()
+            .map(|&x| instances[v.first[x as usize] as usize])
+            .collect();
+        let sets = sets_of(&firsts);
+        assert_eq!(sets.len(), batch.len(), "one set per text");
+        drop(firsts);
+        let edges: Vec<(u32, u32)> = tasks(candidates.len().div_ceil(SLICE), &|task| {
+            let slice = &candidates[task * SLICE..((task + 1) * SLICE).min(candidates.len())];
+            slice
+                .iter()
+                .map(|&(a, b)| (local(a), local(b)))
+                .filter(|&(a, b)| {
+                    verify::compare_pair(&sets[a as usize], &sets[b as usize], &thresholds)
+                        .is_some()
+                })
+                .collect()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        verified += edges.len();
+        let local_rank: Vec<u32> = batch.iter().map(|&x| rank[x as usize]).collect();
+        let local_assignments =
+            cluster::cluster(batch.len(), &edges, &local_rank, &thresholds, |a, b| {
+                verify::compare(&sets[a as usize], &sets[b as usize])
+            });
+        for (&x, mut a) in batch.iter().zip(local_assignments) {
+            a.representative = batch[a.representative as usize];
+            assignments[x as usize] = a;
+        }
+    }
 
     // Clusters: every instance of the variants of one representative.
     let mut of_rep: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -782,7 +818,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         clusters,
         texts: Vec::new(),
         variants: n,
-        candidates: candidates.len(),
+        candidates: candidate_count,
         verified,
     }
 }
@@ -808,6 +844,16 @@ mod tests {
         pages: &[&[&str]],
         sites: &[Option<u32>],
         hasher: &Engine,
+    ) -> (ParaScan, Vec<String>) {
+        run_batched(pages, sites, hasher, u64::MAX)
+    }
+
+    /// [`run_with`] verifying components in batches of at most `verify_budget` weight.
+    fn run_batched(
+        pages: &[&[&str]],
+        sites: &[Option<u32>],
+        hasher: &Engine,
+        verify_budget: u64,
     ) -> (ParaScan, Vec<String>) {
         let seen = SeenKeys::default();
         let mut first = FirstSeen::default();
@@ -838,15 +884,30 @@ mod tests {
             }
             doc_start.push(instances.len() as u32);
         }
+        // Sets shingled again from the raw paragraph, as the pipeline does from the page.
+        let sets_of = |firsts: &[Instance]| -> Vec<Vec<u32>> {
+            let mut ws = ParaWorkspace::default();
+            firsts
+                .iter()
+                .map(|inst| {
+                    let raw = pages[inst.doc as usize][inst.print.line as usize - 1];
+                    let mut set = Vec::new();
+                    shingle_set(&normalize(raw), &CharTokenizer, 5, &mut ws, &mut set);
+                    set
+                })
+                .collect()
+        };
         let input = ParaInput {
             instances,
             doc_start,
             first_seen: vec![first],
+            sets_of: &sets_of,
             sites,
             settings: ParaSettings {
                 min_chars: 10,
                 thresholds: T,
                 max_hamming: 3,
+                verify_budget,
             },
         };
         let scan = analyze(input, &sequential);
@@ -960,15 +1021,68 @@ mod tests {
                 .iter()
                 .all(|a| first.anchors.contains(&(*a, 1)))
         );
-        let sketches = first.sketches.clone();
-        let sketch = |t: u32| &sketches[t as usize * PARA_PERM..(t as usize + 1) * PARA_PERM];
+        let bands = first.bands.clone();
+        let band_keys = |t: u32| &bands[t as usize * PARA_BANDS.bands..][..PARA_BANDS.bands];
         let pairs = variant_candidates(
-            Signatures::MinHash(&sketch),
+            Signatures::MinHash(&band_keys),
             &[0, 1],
             &mut first.anchors,
             &[1, 0],
             &sequential,
         );
         assert_eq!(pairs, vec![(0, 1)]);
+    }
+
+    #[test]
+    fn verifying_a_component_at_a_time_equals_verifying_all_at_once() {
+        // Pages built from a pool of paragraphs, copied with a character changed or cut short,
+        // and glued into longer ones: many components of several sizes.
+        let pool = [A, B, C, D, A_EDITED];
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let mut owned: Vec<Vec<String>> = Vec::new();
+        for _ in 0..40 {
+            let mut page = Vec::new();
+            for _ in 0..1 + next(5) {
+                let base: Vec<char> = pool[next(5) as usize].chars().collect();
+                let text: String = match next(4) {
+                    0 => base.iter().collect(),
+                    1 => {
+                        let cut = base.len() / 2 + next(base.len() as u64 / 2) as usize;
+                        base[..cut].iter().collect()
+                    }
+                    2 => {
+                        let mut edited = base.clone();
+                        let at = next(edited.len() as u64) as usize;
+                        edited[at] = '改';
+                        edited.into_iter().collect()
+                    }
+                    _ => format!("{}{}", pool[next(5) as usize], pool[next(5) as usize]),
+                };
+                page.push(text);
+            }
+            owned.push(page);
+        }
+        let pages: Vec<Vec<&str>> = owned
+            .iter()
+            .map(|p| p.iter().map(String::as_str).collect())
+            .collect();
+        let pages: Vec<&[&str]> = pages.iter().map(Vec::as_slice).collect();
+        let sites: Vec<Option<u32>> = (0..pages.len() as u32).map(|d| Some(d % 3)).collect();
+        let engine = Engine::MinHash(MinHasher::new(PARA_PERM));
+        let (all, _) = run_batched(&pages, &sites, &engine, u64::MAX);
+        let (one, _) = run_batched(&pages, &sites, &engine, 1);
+        assert!(all.clusters.len() >= 3, "{} clusters", all.clusters.len());
+        assert_eq!(all.membership, one.membership);
+        assert_eq!(all.clusters, one.clusters);
+        assert_eq!(
+            (all.candidates, all.verified),
+            (one.candidates, one.verified)
+        );
     }
 }

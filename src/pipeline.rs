@@ -179,6 +179,8 @@ struct Print {
     lines: u32,
     /// With paragraphs: how many paragraphs the page has (kept in its chunk's list).
     paras: u32,
+    /// Whether the page was detected as traditional Chinese (its lines normalize alone so).
+    traditional: bool,
 }
 
 /// What verification needs of a document.
@@ -501,6 +503,7 @@ impl Fingerprinter {
             raw_chars: ws.norm.raw_chars,
             norm_chars: ws.norm.chars,
             shingles: ws.shingles.len() as u32,
+            traditional: ws.norm.traditional,
             ..Print::default()
         };
         if ws.shingles.is_empty() {
@@ -573,6 +576,54 @@ impl Fingerprinter {
             print.paras = (chunk.paras.len() - before) as u32;
         }
         print
+    }
+
+    /// The shingle sets of paragraph texts, from one instance of each: its raw line normalized
+    /// alone as on its page, each page's text decoded once.
+    fn paragraph_sets(
+        &self,
+        corpus: &Corpus,
+        traditional: &[bool],
+        firsts: &[paragraph::Instance],
+    ) -> Vec<Vec<u32>> {
+        let mut order: Vec<u32> = (0..firsts.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| (firsts[i as usize].doc, firsts[i as usize].print.line));
+        let by_page: Vec<&[u32]> = order
+            .chunk_by(|&a, &b| firsts[a as usize].doc == firsts[b as usize].doc)
+            .collect();
+        let computed: Vec<Vec<(u32, Vec<u32>)>> = by_page
+            .par_iter()
+            .map_init(
+                || (ParaWorkspace::default(), String::new()),
+                |(ws, line), group| {
+                    let doc = firsts[group[0] as usize].doc as usize;
+                    let text = corpus.text(&corpus.docs[doc]);
+                    let mut lines = text.split('\n').enumerate();
+                    group
+                        .iter()
+                        .map(|&i| {
+                            let want = firsts[i as usize].print.line as usize - 1;
+                            let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
+                            normalize::normalize_line(raw, traditional[doc], line);
+                            let mut set = Vec::new();
+                            paragraph::shingle_set(
+                                line,
+                                self.tokenizer.as_ref(),
+                                self.ngram,
+                                ws,
+                                &mut set,
+                            );
+                            (i, set)
+                        })
+                        .collect()
+                },
+            )
+            .collect();
+        let mut sets = vec![Vec::new(); firsts.len()];
+        for (i, set) in computed.into_iter().flatten() {
+            sets[i as usize] = set;
+        }
+        sets
     }
 
     /// The paragraphs of a page: every non-blank raw line with text left after normalization.
@@ -958,10 +1009,15 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 first_seen.push(chunk.first);
             }
         }
+        let traditional: Vec<bool> = prints.iter().map(|p| p.traditional).collect();
+        let sets_of = |firsts: &[paragraph::Instance]| {
+            fingerprinter.paragraph_sets(&corpus, &traditional, firsts)
+        };
         let input = paragraph::ParaInput {
             instances,
             doc_start,
             first_seen,
+            sets_of: &sets_of,
             sites: &fingerprinter.sites,
             settings: paragraph::ParaSettings {
                 min_chars: config.paragraph_min_chars,
@@ -971,6 +1027,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     min_contained_shingles: paragraph::MIN_CONTAINED_SHINGLES,
                 },
                 max_hamming: config.max_hamming,
+                verify_budget: config.verify_budget() / 4,
             },
         };
         let mut scan = paragraph::analyze(input, &|count, task| {
