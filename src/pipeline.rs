@@ -267,17 +267,25 @@ impl Verifier<'_> {
         skipped: &(dyn Fn(u32) -> bool + Sync),
         dir: Option<&SpillDir>,
     ) -> Result<SetStore> {
+        // A wave of pages at a time, releasing the mapped text read (components span the input).
         let compute = |docs: &[u32]| -> Vec<VerifyPrint> {
-            docs.par_iter()
-                .map_init(Workspace::new, |ws, &d| {
-                    bar.inc(1);
-                    if skipped(d) {
-                        return VerifyPrint::default();
-                    }
-                    let text = corpus.text(&corpus.docs[d as usize]);
-                    self.fingerprinter.verify_print(d, &text, ws)
-                })
-                .collect()
+            let mut prints = Vec::with_capacity(docs.len());
+            for wave in docs.chunks(SCATTERED_WAVE) {
+                let computed: Vec<VerifyPrint> = wave
+                    .par_iter()
+                    .map_init(Workspace::new, |ws, &d| {
+                        bar.inc(1);
+                        if skipped(d) {
+                            return VerifyPrint::default();
+                        }
+                        let text = corpus.text(&corpus.docs[d as usize]);
+                        self.fingerprinter.verify_print(d, &text, ws)
+                    })
+                    .collect();
+                prints.extend(computed);
+                corpus.release_text();
+            }
+            prints
         };
         let Some(dir) = dir else {
             return Ok(SetStore::Memory(compute(docs)));
@@ -591,34 +599,40 @@ impl Fingerprinter {
         let by_page: Vec<&[u32]> = order
             .chunk_by(|&a, &b| firsts[a as usize].doc == firsts[b as usize].doc)
             .collect();
-        let computed: Vec<Vec<(u32, Vec<u32>)>> = by_page
-            .par_iter()
-            .map_init(
-                || (ParaWorkspace::default(), String::new()),
-                |(ws, line), group| {
-                    let doc = firsts[group[0] as usize].doc as usize;
-                    let text = corpus.text(&corpus.docs[doc]);
-                    let mut lines = text.split('\n').enumerate();
-                    group
-                        .iter()
-                        .map(|&i| {
-                            let want = firsts[i as usize].print.line as usize - 1;
-                            let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
-                            normalize::normalize_line(raw, traditional[doc], line);
-                            let mut set = Vec::new();
-                            paragraph::shingle_set(
-                                line,
-                                self.tokenizer.as_ref(),
-                                self.ngram,
-                                ws,
-                                &mut set,
-                            );
-                            (i, set)
-                        })
-                        .collect()
-                },
-            )
-            .collect();
+        let mut computed: Vec<Vec<(u32, Vec<u32>)>> = Vec::with_capacity(by_page.len());
+        // A wave of pages at a time, releasing the mapped text read.
+        for wave in by_page.chunks(SCATTERED_WAVE) {
+            let done: Vec<Vec<(u32, Vec<u32>)>> = wave
+                .par_iter()
+                .map_init(
+                    || (ParaWorkspace::default(), String::new()),
+                    |(ws, line), group| {
+                        let doc = firsts[group[0] as usize].doc as usize;
+                        let text = corpus.text(&corpus.docs[doc]);
+                        let mut lines = text.split('\n').enumerate();
+                        group
+                            .iter()
+                            .map(|&i| {
+                                let want = firsts[i as usize].print.line as usize - 1;
+                                let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
+                                normalize::normalize_line(raw, traditional[doc], line);
+                                let mut set = Vec::new();
+                                paragraph::shingle_set(
+                                    line,
+                                    self.tokenizer.as_ref(),
+                                    self.ngram,
+                                    ws,
+                                    &mut set,
+                                );
+                                (i, set)
+                            })
+                            .collect()
+                    },
+                )
+                .collect();
+            computed.extend(done);
+            corpus.release_text();
+        }
         let mut sets = vec![Vec::new(); firsts.len()];
         for (i, set) in computed.into_iter().flatten() {
             sets[i as usize] = set;
@@ -689,8 +703,14 @@ impl Fingerprinter {
     }
 }
 
-/// Pages fingerprinted at a time under a memory limit before their keys go to the key files.
+/// Pages fingerprinted at a time before their mapped text is released (and, under a memory
+/// limit, their keys go to the key files).
 const FINGERPRINT_WAVE: usize = 64 * FINGERPRINT_CHUNK;
+
+/// Pages read out of input order (a batch of components, the representatives of paragraph
+/// clusters) at a time before their mapped text is released: a page fault maps up to 64 KiB
+/// of the page cache around the page, so a wave keeps at most about 64 MiB of the input resident.
+const SCATTERED_WAVE: usize = 1024;
 
 /// Where band keys go while pages are fingerprinted: a vector, or a key file of little-endian
 /// words in the spill directory.
@@ -823,6 +843,9 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     if n > u32::MAX as usize - 1 {
         return Err(Error::Config("more than 4 billion documents".into()));
     }
+    // Every stage that reads the text of all pages releases the mapped pages it read (they stay
+    // in the page cache): the process holds at most a wave of the input at a time.
+    corpus.release_text();
     lap("read", &mut timings);
 
     // Normalize, tokenize, shingle, sketch.
@@ -894,6 +917,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 Boilerplate::learn(&keys, &sites)
             }
         };
+        corpus.release_text();
         let learned = learned.with_web_lines(true).with_patterns(patterns);
         fingerprinter = fingerprinter.with_boilerplate(learned, sites, config.strip_boilerplate);
         lap("boilerplate", &mut timings);
@@ -909,11 +933,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let bands = config.bands();
     let page_bands = if use_simhash { 0 } else { bands.bands };
     let key_slots = page_bands.max(1);
-    let wave = if spill.is_some() {
-        FINGERPRINT_WAVE
-    } else {
-        n.max(1)
-    };
+    let wave = FINGERPRINT_WAVE;
     let mut page_store = KeyStore::new(spill.as_ref(), "page-keys")?;
     let mut line_store = KeyStore::new(spill.as_ref(), "line-keys")?;
     let mut prints: Vec<Print> = Vec::with_capacity(n);
@@ -942,6 +962,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 (prints, chunk)
             })
             .collect();
+        corpus.release_text();
         page_store.extend(wave_keys)?;
         for (p, chunk) in chunks {
             for mut print in p {
@@ -1045,20 +1066,25 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             .collect();
         wanted.sort_unstable();
         let by_page: Vec<&[(u32, u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
-        let found: Vec<Vec<(usize, String)>> = by_page
-            .par_iter()
-            .map(|group| {
-                let text = corpus.text(&corpus.docs[group[0].0 as usize]);
-                let lines: Vec<&str> = text.split('\n').collect();
-                group
-                    .iter()
-                    .map(|&(_, line, c)| {
-                        let raw = lines.get(line as usize - 1).copied().unwrap_or("");
-                        (c, raw.trim().to_string())
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut found: Vec<Vec<(usize, String)>> = Vec::with_capacity(by_page.len());
+        for wave in by_page.chunks(SCATTERED_WAVE) {
+            let texts: Vec<Vec<(usize, String)>> = wave
+                .par_iter()
+                .map(|group| {
+                    let text = corpus.text(&corpus.docs[group[0].0 as usize]);
+                    let lines: Vec<&str> = text.split('\n').collect();
+                    group
+                        .iter()
+                        .map(|&(_, line, c)| {
+                            let raw = lines.get(line as usize - 1).copied().unwrap_or("");
+                            (c, raw.trim().to_string())
+                        })
+                        .collect()
+                })
+                .collect();
+            found.extend(texts);
+            corpus.release_text();
+        }
         scan.texts = vec![String::new(); scan.clusters.len()];
         for (c, text) in found.into_iter().flatten() {
             scan.texts[c] = text;

@@ -87,6 +87,13 @@ impl Buffer {
             Buffer::Owned(_) => None,
         }
     }
+
+    /// A mapped buffer: [`Mapping::release`]. An owned one: nothing.
+    pub fn release(&self) {
+        if let Buffer::Mapped(mapping) = self {
+            mapping.release();
+        }
+    }
 }
 
 /// A file mapped read-only, guarded against SIGBUS while it lives.
@@ -134,6 +141,25 @@ impl Mapping {
     /// The path the file was mapped from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Takes the mapping's pages out of this process's resident set once a stage has read them:
+    /// they stay in the page cache, where the next read finds them again (a minor fault, or a
+    /// read from disk if the kernel needed the memory). The bytes read are unchanged.
+    pub fn release(&self) {
+        #[cfg(unix)]
+        {
+            // SAFETY: the map is a read-only shared file mapping (`Mmap::map`), which nothing
+            // writes to. MADV_DONTNEED on such a mapping only drops page-table entries: the next
+            // access faults the page in again from the page cache or the file, with the same
+            // bytes, and pages the guard replaced with anonymous zero pages read as zeros again.
+            // References into the map stay valid (the range stays mapped). Failure leaves the
+            // pages resident, which is harmless, so it is ignored.
+            let _ = unsafe {
+                self.map
+                    .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+            };
+        }
     }
 
     /// The offset of the first page that was read after it had vanished from the file (and now

@@ -242,7 +242,11 @@ fn write_clusters(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
             scan.clusters[i].id,
         )
     });
-    for i in order {
+    for (row, i) in order.into_iter().enumerate() {
+        if row % 1024 == 0 {
+            // Excerpts read need not stay resident (see `Corpus::release_text`).
+            scan.corpus.release_text();
+        }
         let cluster = &scan.clusters[i];
         let docs = &scan.corpus.docs;
         let rep = &docs[cluster.representative as usize];
@@ -458,6 +462,10 @@ fn write_kept(scan: &Scan, path: &Path, clean: bool) -> Result<()> {
         let outcome = &scan.outcomes[index];
         if outcome.skip.is_some() || !outcome.assignment.is_some_and(|a| a.role.kept()) {
             continue;
+        }
+        if index % 4096 == 0 {
+            // Pages written need not stay resident (see `Corpus::release_text`).
+            scan.corpus.release_text();
         }
         let text = scan.corpus.text(doc);
         let cleaned = match (&scan.paragraphs, clean) {
