@@ -757,12 +757,21 @@ impl KeyTable {
             KeyTable::Mapped(map) => Keys::Bytes(map.bytes()),
         }
     }
+
+    /// A mapped table: its pages read so far leave the resident set.
+    fn release(&self) {
+        if let KeyTable::Mapped(map) = self {
+            map.release();
+        }
+    }
 }
 
-/// Sorts band tables through run files, `budget` bytes of entries in memory at a time.
+/// Sorts band tables through run files, `budget` bytes of entries in memory at a time; the
+/// pages of `keys` read for a band are released once its entries are in the runs.
 struct SpillSorter<'a> {
     dir: &'a SpillDir,
     budget: usize,
+    keys: &'a KeyTable,
 }
 
 impl BandSorter for SpillSorter<'_> {
@@ -771,6 +780,7 @@ impl BandSorter for SpillSorter<'_> {
         for entry in entries {
             sorter.push(entry)?;
         }
+        self.keys.release();
         sorter.finish()?.consume(|merged| sorted(merged))?
     }
 }
@@ -1157,12 +1167,17 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             pairs
         })
         .collect();
+    page_keys.release();
     let max_bucket = BucketPolicy::LINES.all_pairs_up_to;
     let line_candidates = match &spill {
         Some(dir) => {
             // Under a memory limit: each band's table and the colliding pairs through run files.
             let budget = config.spill_budget(8);
-            let mut sorter = SpillSorter { dir, budget };
+            let mut sorter = SpillSorter {
+                dir,
+                budget,
+                keys: &line_keys,
+            };
             let mut found = spill::Sorter::<(u32, u32, u32, u32)>::new(dir, budget);
             lsh::keyed_sketch_pairs(lines, max_bucket, &mut sorter, &mut |p| {
                 found.push((p.a, p.b, p.sketch_a, p.sketch_b))

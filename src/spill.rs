@@ -606,6 +606,11 @@ impl MappedKeys {
     pub fn bytes(&self) -> &[u8] {
         &self.buffer
     }
+
+    /// Takes the pages read so far out of the resident set (they stay in the page cache).
+    pub fn release(&self) {
+        self.buffer.release();
+    }
 }
 
 /// Removes a mapped file when dropped (after its mapping: fields drop in order).

@@ -576,14 +576,19 @@ fn jsonl_documents(
         Some(text) => (Buffer::Owned(text.into_bytes()), decoded.replaced),
         None => (buffer, Vec::new()),
     };
-    docs.extend(jsonl_records(
+    // Each pass over a mapped input releases the pages it read (see `Mapping::release`).
+    buffer.release();
+    let records = jsonl_records(
         input,
         &buffer,
         &replaced,
         encoding,
         opts,
         CHUNK_BYTES,
-    ));
+        &|| buffer.release(),
+    );
+    docs.reserve_exact(records.len());
+    docs.extend(records);
     buffer
 }
 
@@ -594,7 +599,8 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// The records of a decoded JSON Lines buffer, in line order. The buffer is cut after a
 /// newline every `chunk_bytes` or so, and the pieces are parsed in parallel: each knows the
 /// number of its first line and the replacements before it, so the records are those of one
-/// sequential pass ([`chunk_records`] over the whole buffer; tested).
+/// sequential pass ([`chunk_records`] over the whole buffer; tested). `read` is called after
+/// each pass over the buffer and each wave of [`WAVE_PIECES`] pieces.
 fn jsonl_records(
     input: &Input,
     buffer: &[u8],
@@ -602,6 +608,7 @@ fn jsonl_records(
     encoding: &'static Encoding,
     opts: &IngestOptions,
     chunk_bytes: usize,
+    read: &(dyn Fn() + Sync),
 ) -> Vec<Document> {
     use rayon::prelude::*;
     let mut cuts = vec![0usize];
@@ -623,19 +630,41 @@ fn jsonl_records(
         .par_windows(2)
         .map(|w| memchr::memchr_iter(b'\n', &buffer[w[0]..w[1]]).count() as u32)
         .collect();
+    read();
     let mut first_line = Vec::with_capacity(newlines.len());
     let mut line = 1u32;
     for n in newlines {
         first_line.push(line);
         line += n;
     }
-    let pieces: Vec<Vec<Document>> = cuts
-        .par_windows(2)
+    let windows: Vec<(usize, usize, u32)> = cuts
+        .windows(2)
         .zip(first_line)
-        .map(|(w, first)| chunk_records(input, buffer, w[0], w[1], first, replaced, encoding, opts))
+        .map(|(w, first)| (w[0], w[1], first))
         .collect();
-    pieces.into_iter().flatten().collect()
+    let mut pieces: Vec<Vec<Document>> = Vec::with_capacity(windows.len());
+    for wave in windows.chunks(WAVE_PIECES) {
+        let parsed: Vec<Vec<Document>> = wave
+            .par_iter()
+            .map(|&(start, end, first)| {
+                let mut docs =
+                    chunk_records(input, buffer, start, end, first, replaced, encoding, opts);
+                docs.shrink_to_fit();
+                docs
+            })
+            .collect();
+        pieces.extend(parsed);
+        read();
+    }
+    let mut docs = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    for piece in pieces {
+        docs.extend(piece);
+    }
+    docs
 }
+
+/// Pieces of [`CHUNK_BYTES`] parsed between two calls of `read` in [`jsonl_records`].
+const WAVE_PIECES: usize = 64;
 
 /// The records of the lines in `buffer[start..end]` (`start` is 0 or just after a newline,
 /// `end` the buffer's end or just after a newline), the first of them line `first_line`;
@@ -1229,6 +1258,7 @@ mod tests {
                 decoded.encoding,
                 &opts,
                 chunk,
+                &|| {},
             );
             assert_eq!(parallel.last().unwrap().line, 402, "chunk {chunk}");
             assert_eq!(show(parallel), sequential, "chunk {chunk}");
