@@ -911,6 +911,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 let mut sorter = spill::Sorter::<(u64, u32)>::new(dir, config.spill_budget(4));
                 for (w, docs) in corpus.docs.chunks(FINGERPRINT_WAVE).enumerate() {
                     let keys: Vec<Vec<u64>> = docs.par_iter().map(keys_of).collect();
+                    corpus.release_text();
                     for (j, keys) in keys.into_iter().enumerate() {
                         if let Some(site) = sites[w * FINGERPRINT_WAVE + j] {
                             sorter.extend(keys.into_iter().map(|k| (k, site)))?;
@@ -923,11 +924,15 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     .consume(|entries| Boilerplate::learn_sorted(entries, &pages_of_site))?
             }
             _ => {
-                let keys: Vec<Vec<u64>> = corpus.docs.par_iter().map(keys_of).collect();
+                let mut keys: Vec<Vec<u64>> = Vec::with_capacity(n);
+                for docs in corpus.docs.chunks(FINGERPRINT_WAVE) {
+                    let wave: Vec<Vec<u64>> = docs.par_iter().map(keys_of).collect();
+                    keys.extend(wave);
+                    corpus.release_text();
+                }
                 Boilerplate::learn(&keys, &sites)
             }
         };
-        corpus.release_text();
         let learned = learned.with_web_lines(true).with_patterns(patterns);
         fingerprinter = fingerprinter.with_boilerplate(learned, sites, config.strip_boilerplate);
         lap("boilerplate", &mut timings);

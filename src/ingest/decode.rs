@@ -67,6 +67,20 @@ pub fn is_utf16(encoding: &'static Encoding) -> bool {
 
 /// Decodes `bytes` (see the module docs). `guess` enables detection for bytes that are not UTF-8.
 pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>, guess: bool) -> Decoded {
+    decode_in_pieces(bytes, forced, guess, &|| {})
+}
+
+/// Pieces of a large buffer checked for UTF-8 between two calls of `after_piece`.
+pub const CHECK_PIECE: usize = 64 << 20;
+
+/// [`decode`], checking UTF-8 [`CHECK_PIECE`] bytes at a time with `after_piece` called after
+/// each (the caller releases the mapped pages read).
+pub fn decode_in_pieces(
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+    guess: bool,
+    after_piece: &dyn Fn(),
+) -> Decoded {
     let (encoding, bom_len) = match bom(bytes) {
         Some((encoding, len)) => (encoding, len),
         None => match forced {
@@ -77,7 +91,7 @@ pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>, guess: bool) -> D
         },
     };
     let body = &bytes[bom_len..];
-    if encoding == UTF_8 && simdutf8::basic::from_utf8(body).is_ok() {
+    if encoding == UTF_8 && is_utf8_in_pieces(body, CHECK_PIECE, after_piece) {
         return Decoded {
             encoding,
             owned: None,
@@ -92,6 +106,24 @@ pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>, guess: bool) -> D
         bom: bom_len,
         replaced,
     }
+}
+
+/// Whether `bytes` are valid UTF-8, checked `piece` bytes at a time (at least 4; a sequence cut
+/// at the end of a piece is checked with the next), calling `after_piece` after each.
+pub fn is_utf8_in_pieces(bytes: &[u8], piece: usize, after_piece: &dyn Fn()) -> bool {
+    assert!(piece >= 4, "a piece holds a whole UTF-8 sequence");
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = (at + piece).min(bytes.len());
+        match simdutf8::compat::from_utf8(&bytes[at..end]) {
+            Ok(_) => at = end,
+            // Only cut short by the end of the piece: go on from the start of the sequence.
+            Err(e) if e.error_len().is_none() && end < bytes.len() => at += e.valid_up_to(),
+            Err(_) => return false,
+        }
+        after_piece();
+    }
+    true
 }
 
 /// Whether `bytes` are UTF-8 with at most a few damaged sequences: valid, or with at least 20
@@ -278,5 +310,32 @@ mod tests {
         assert_eq!(binary_reason(TEXT.as_bytes()), None);
         assert_eq!(binary_reason(&GBK.encode(TEXT).0), None);
         assert_eq!(binary_reason(b"line\r\n\tindented\x0c\n"), None);
+    }
+
+    #[test]
+    fn utf8_checked_in_pieces_agrees_with_std() {
+        let text = "工会工作总结 ABC 資訊 🙂 xx年\n".repeat(5);
+        let mut cases: Vec<Vec<u8>> = vec![Vec::new(), text.clone().into_bytes()];
+        let bytes = text.as_bytes();
+        for cut in [1, 2, 5, 17, bytes.len() - 2] {
+            cases.push(bytes[..cut].to_vec());
+            let mut broken = bytes.to_vec();
+            broken[cut] = 0xFF;
+            cases.push(broken);
+            let mut split = bytes.to_vec();
+            split.insert(cut, 0xE5);
+            cases.push(split);
+        }
+        for case in &cases {
+            let expected = std::str::from_utf8(case).is_ok();
+            for piece in [4, 5, 6, 7, 64, 1 << 20] {
+                let calls = std::cell::Cell::new(0);
+                let got = is_utf8_in_pieces(case, piece, &|| calls.set(calls.get() + 1));
+                assert_eq!(got, expected, "piece {piece} of {case:?}");
+                if expected {
+                    assert!(calls.get() >= case.len().div_ceil(piece));
+                }
+            }
+        }
     }
 }

@@ -570,13 +570,13 @@ fn jsonl_documents(
         docs.push(skipped_doc(input.id.clone(), 0, reason));
         return Buffer::Owned(Vec::new());
     }
-    let decoded = decode::decode(&buffer, opts.encoding, false);
+    // Each pass over a mapped input releases the pages it read (see `Mapping::release`).
+    let decoded = decode::decode_in_pieces(&buffer, opts.encoding, false, &|| buffer.release());
     let encoding = decoded.encoding;
     let (buffer, replaced) = match decoded.owned {
         Some(text) => (Buffer::Owned(text.into_bytes()), decoded.replaced),
         None => (buffer, Vec::new()),
     };
-    // Each pass over a mapped input releases the pages it read (see `Mapping::release`).
     buffer.release();
     let records = jsonl_records(
         input,
