@@ -42,7 +42,7 @@ use crate::lsh::{self, Bands, BucketPolicy};
 use crate::shingle;
 use crate::signature::{MinHasher, SimHasher};
 use crate::tokenize::Tokenizer;
-use crate::verify::{self, Thresholds};
+use crate::verify::{self, Similarity, Thresholds};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
@@ -627,15 +627,17 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     let thresholds = settings.thresholds;
     let weight = |x: u32| 4 * (v.chars[x as usize] as u64 + 1);
     let batches = cluster::component_batches(n, &candidates, weight, settings.verify_budget);
-    let mut batch_of = vec![u32::MAX; n];
+    // Candidates go to their batch with the variants' places in it.
+    let mut batch_of = vec![(u32::MAX, u32::MAX); n];
     for (b, batch) in batches.iter().enumerate() {
-        for &x in batch {
-            batch_of[x as usize] = b as u32;
+        for (place, &x) in batch.iter().enumerate() {
+            batch_of[x as usize] = (b as u32, place as u32);
         }
     }
     let mut batch_candidates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); batches.len()];
     for &(a, b) in &candidates {
-        batch_candidates[batch_of[a as usize] as usize].push((a, b));
+        let (batch, a) = batch_of[a as usize];
+        batch_candidates[batch as usize].push((a, batch_of[b as usize].1));
     }
     drop(batch_of);
     let candidate_count = candidates.len();
@@ -650,7 +652,6 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     let mut verified = 0;
     const SLICE: usize = 4096;
     for (batch, candidates) in batches.iter().zip(batch_candidates) {
-        let local = |x: u32| batch.binary_search(&x).expect("a variant of the batch") as u32;
         let firsts: Vec<Instance> = batch
             .iter()
             .map(|&x| instances[v.first[x as usize] as usize])
@@ -658,26 +659,44 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         let sets = sets_of(&firsts);
         assert_eq!(sets.len(), batch.len(), "one set per text");
         drop(firsts);
-        let edges: Vec<(u32, u32)> = tasks(candidates.len().div_ceil(SLICE), &|task| {
+        // Each verified pair comes out as two entries: the pair, then (its intersection, 0).
+        let found: Vec<(u32, u32)> = tasks(candidates.len().div_ceil(SLICE), &|task| {
             let slice = &candidates[task * SLICE..((task + 1) * SLICE).min(candidates.len())];
-            slice
-                .iter()
-                .map(|&(a, b)| (local(a), local(b)))
-                .filter(|&(a, b)| {
-                    verify::compare_pair(&sets[a as usize], &sets[b as usize], &thresholds)
-                        .is_some()
-                })
-                .collect()
+            let mut found = Vec::new();
+            for &(a, b) in slice {
+                let (sa, sb) = (&sets[a as usize], &sets[b as usize]);
+                if let Some(sim) = verify::compare_pair(sa, sb, &thresholds) {
+                    found.extend([(a, b), (sim.intersection, 0)]);
+                }
+            }
+            found
         })
         .into_iter()
         .flatten()
         .collect();
+        let edges: Vec<(u32, u32)> = found.iter().step_by(2).copied().collect();
+        let known: Vec<Similarity> = found
+            .chunks_exact(2)
+            .map(|e| {
+                let (a, b) = e[0];
+                Similarity {
+                    intersection: e[1].0,
+                    len_a: sets[a as usize].len() as u32,
+                    len_b: sets[b as usize].len() as u32,
+                }
+            })
+            .collect();
+        drop(found);
         verified += edges.len();
         let local_rank: Vec<u32> = batch.iter().map(|&x| rank[x as usize]).collect();
-        let local_assignments =
-            cluster::cluster(batch.len(), &edges, &local_rank, &thresholds, |a, b| {
-                verify::compare(&sets[a as usize], &sets[b as usize])
-            });
+        let local_assignments = cluster::cluster_known(
+            batch.len(),
+            &edges,
+            &known,
+            &local_rank,
+            &thresholds,
+            |a, b| verify::compare(&sets[a as usize], &sets[b as usize]),
+        );
         for (&x, mut a) in batch.iter().zip(local_assignments) {
             a.representative = batch[a.representative as usize];
             assignments[x as usize] = a;
