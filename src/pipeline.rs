@@ -1527,7 +1527,10 @@ pub fn run(config: &Config) -> Result<Summary> {
         clean_text: config.clean_text,
         emit_paragraphs: config.emit_paragraphs.clone(),
     };
-    let written = crate::report::write_all(&scan, &config.out_dir, &options)?;
+    // The report files are independent: written in parallel, each in its own order.
+    let jobs = crate::report::jobs(&scan, &config.out_dir, &options)?;
+    let results: Vec<Result<()>> = jobs.par_iter().map(crate::report::Job::run).collect();
+    let written = crate::report::finish(jobs, results)?;
     // The reports read text again (excerpts, the kept corpus): say so if any vanished meanwhile.
     let mut changed_late = 0;
     for vanished in scan.corpus.vanished() {

@@ -109,36 +109,81 @@ pub const PARAGRAPH_MEMBERS_HEADER: &[&str] = &[
 
 /// Writes every report of `scan` into `dir` (created if missing).
 pub fn write_all(scan: &Scan, dir: &Path, options: &ReportOptions) -> Result<Written> {
+    let jobs = jobs(scan, dir, options)?;
+    let results: Vec<Result<()>> = jobs.iter().map(Job::run).collect();
+    finish(jobs, results)
+}
+
+/// One report file to write: its path and the function writing it. The files are independent,
+/// so the driver may write them in parallel.
+pub struct Job<'a> {
+    pub path: PathBuf,
+    write: WriteFn<'a>,
+}
+
+/// Writes one report file at the path given.
+type WriteFn<'a> = Box<dyn Fn(&Path) -> Result<()> + Send + Sync + 'a>;
+
+impl Job<'_> {
+    /// Writes the file.
+    pub fn run(&self) -> Result<()> {
+        (self.write)(&self.path)
+    }
+}
+
+/// The report files of `scan` in `dir`, in the order [`Written::files`] lists them (the
+/// directory is created first).
+pub fn jobs<'a>(scan: &'a Scan, dir: &Path, options: &'a ReportOptions) -> Result<Vec<Job<'a>>> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.into(),
         source,
     })?;
-    let mut files = vec![dir.join("documents.csv")];
-    write_documents(scan, &files[0], options.excel)?;
+    let excel = options.excel;
+    let mut jobs: Vec<Job<'a>> = Vec::new();
+    let mut add = |path: PathBuf, write: WriteFn<'a>| jobs.push(Job { path, write });
+    add(
+        dir.join("documents.csv"),
+        Box::new(move |p| write_documents(scan, p, excel)),
+    );
     if scan.level.pages() {
-        let (clusters, pairs) = (dir.join("clusters.csv"), dir.join("pairs.csv"));
-        write_clusters(scan, &clusters, options.excel)?;
-        write_pairs(scan, &pairs, options.excel)?;
-        files.extend([clusters, pairs]);
+        add(
+            dir.join("clusters.csv"),
+            Box::new(move |p| write_clusters(scan, p, excel)),
+        );
+        add(
+            dir.join("pairs.csv"),
+            Box::new(move |p| write_pairs(scan, p, excel)),
+        );
     }
     if let Some(paragraphs) = &scan.paragraphs {
-        let (list, members) = (
+        add(
             dir.join("paragraphs.csv"),
-            dir.join("paragraph_members.csv"),
+            Box::new(move |p| write_paragraphs(scan, paragraphs, p, excel)),
         );
-        write_paragraphs(scan, paragraphs, &list, options.excel)?;
-        write_paragraph_members(scan, paragraphs, &members, options.excel)?;
-        files.extend([list, members]);
+        add(
+            dir.join("paragraph_members.csv"),
+            Box::new(move |p| write_paragraph_members(scan, paragraphs, p, excel)),
+        );
         if let Some(path) = &options.emit_paragraphs {
-            write_paragraph_texts(scan, paragraphs, path)?;
-            files.push(path.clone());
+            add(
+                path.clone(),
+                Box::new(move |p| write_paragraph_texts(scan, paragraphs, p)),
+            );
         }
     }
     if let Some(path) = &options.emit_kept {
-        write_kept(scan, path, options.clean_text)?;
-        files.push(path.clone());
+        let clean = options.clean_text;
+        add(path.clone(), Box::new(move |p| write_kept(scan, p, clean)));
     }
-    Ok(Written { files })
+    Ok(jobs)
+}
+
+/// The files written, or the first error in the order of `jobs`.
+pub fn finish(jobs: Vec<Job<'_>>, results: Vec<Result<()>>) -> Result<Written> {
+    results.into_iter().collect::<Result<Vec<()>>>()?;
+    Ok(Written {
+        files: jobs.into_iter().map(|job| job.path).collect(),
+    })
 }
 
 /// The first [`EXCERPT_CHARS`] characters of a text, whitespace runs folded to one space.
