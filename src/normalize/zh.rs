@@ -11,7 +11,9 @@
 //! from jieba's word frequencies, gives those forms the most frequent word instead; it is matched
 //! first, and the OpenCC chain converts the text between its words.
 
-use hanconv::{Dictionary, Trie};
+use hanconv::Dictionary;
+#[cfg(test)]
+use hanconv::Trie;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -86,26 +88,25 @@ const INVERSE_TABLE: &str = include_str!("zh_inverse.tsv");
 /// One pass of a phrase table: longest match at every character, other characters copied. A
 /// bitset of the characters that begin a key skips the others without a lookup.
 struct Stage<V: 'static> {
-    trie: Trie<V>,
+    trie: Phrases<V>,
     first: Vec<u64>,
 }
 
 impl<V: AsRef<str> + 'static> Stage<V> {
     fn new<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
-        let mut trie = Trie::default();
         let mut first = vec![0u64; 0x10000 / 64];
-        for (key, value) in pairs {
-            let key = key.as_ref();
-            let Some(c) = key.chars().next() else {
-                continue;
-            };
-            let i = c as usize;
-            if i < 0x10000 {
-                first[i / 64] |= 1 << (i % 64);
+        let pairs: Vec<(K, V)> = pairs.into_iter().collect();
+        for (key, _) in &pairs {
+            if let Some(c) = key.as_ref().chars().next()
+                && (c as usize) < 0x10000
+            {
+                first[c as usize / 64] |= 1 << (c as usize % 64);
             }
-            trie.insert(key, value);
         }
-        Stage { trie, first }
+        Stage {
+            trie: Phrases::new(pairs),
+            first,
+        }
     }
 
     /// Whether a key may begin with `c` (always, outside the Basic Multilingual Plane).
@@ -116,11 +117,7 @@ impl<V: AsRef<str> + 'static> Stage<V> {
 
     /// The longest key at the start of `text`: its value and its length in bytes.
     fn match_at(&self, text: &str) -> Option<(&str, usize)> {
-        let (value, chars) = self.trie.r#match(text.chars())?;
-        let bytes = text
-            .char_indices()
-            .nth(chars)
-            .map_or(text.len(), |(i, _)| i);
+        let (value, bytes) = self.trie.longest(text)?;
         Some((value.as_ref(), bytes))
     }
 
@@ -141,6 +138,143 @@ impl<V: AsRef<str> + 'static> Stage<V> {
             }
         }
         out.push_str(&text[copied..]);
+    }
+}
+
+/// The keys of a phrase table in a trie of flat arrays (hanconv's trie keeps a hash map per
+/// node, which made lookups most of the conversion's cost): the children of a node are a run of
+/// `edges` sorted by character, and the root's children are indexed directly for the Basic
+/// Multilingual Plane. Longest-match lookups give what hanconv's `Trie::match` gives (tested).
+struct Phrases<V> {
+    /// Node of each first character below U+10000, or [`Phrases::NONE`].
+    root: Vec<u32>,
+    /// First characters beyond the Basic Multilingual Plane, sorted, with their nodes.
+    astral: Vec<(char, u32)>,
+    nodes: Vec<PhraseNode>,
+    edges: Vec<(char, u32)>,
+    values: Vec<V>,
+}
+
+#[derive(Clone, Copy)]
+struct PhraseNode {
+    /// Index into `values`, or [`Phrases::NONE`].
+    value: u32,
+    /// The node's children: `edges[start..start + len]`.
+    start: u32,
+    len: u32,
+}
+
+impl<V> Phrases<V> {
+    const NONE: u32 = u32::MAX;
+
+    /// The trie of `pairs`; a later pair with the same key replaces an earlier one, and the
+    /// empty key is left out.
+    fn new<K: AsRef<str>>(pairs: Vec<(K, V)>) -> Self {
+        #[derive(Default)]
+        struct Build {
+            value: Option<usize>,
+            children: std::collections::BTreeMap<char, Build>,
+        }
+        let mut top = Build::default();
+        let mut values: Vec<Option<V>> = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            if key.as_ref().is_empty() {
+                continue;
+            }
+            let mut node = &mut top;
+            for c in key.as_ref().chars() {
+                node = node.children.entry(c).or_default();
+            }
+            node.value = Some(values.len());
+            values.push(Some(value));
+        }
+        // Values are renumbered in the order their nodes are laid out; replaced ones dropped.
+        fn lay_out<V>(build: Build, values: &mut [Option<V>], trie: &mut Phrases<V>) -> u32 {
+            let at = trie.nodes.len();
+            let value = match build.value {
+                Some(v) => {
+                    trie.values
+                        .push(values[v].take().expect("each value laid out once"));
+                    trie.values.len() as u32 - 1
+                }
+                None => Phrases::<V>::NONE,
+            };
+            let start = trie.edges.len();
+            let len = build.children.len();
+            trie.nodes.push(PhraseNode {
+                value,
+                start: start as u32,
+                len: len as u32,
+            });
+            trie.edges
+                .extend(build.children.keys().map(|&c| (c, Phrases::<V>::NONE)));
+            for (k, child) in build.children.into_values().enumerate() {
+                let node = lay_out(child, values, trie);
+                trie.edges[start + k].1 = node;
+            }
+            at as u32
+        }
+        let mut trie = Phrases {
+            root: vec![Self::NONE; 0x10000],
+            astral: Vec::new(),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            values: Vec::new(),
+        };
+        let top = lay_out(top, &mut values, &mut trie);
+        let PhraseNode { start, len, .. } = trie.nodes[top as usize];
+        for &(c, node) in &trie.edges[start as usize..(start + len) as usize] {
+            if (c as usize) < 0x10000 {
+                trie.root[c as usize] = node;
+            } else {
+                trie.astral.push((c, node));
+            }
+        }
+        trie
+    }
+
+    fn child(&self, node: u32, c: char) -> Option<u32> {
+        let PhraseNode { start, len, .. } = self.nodes[node as usize];
+        let edges = &self.edges[start as usize..(start + len) as usize];
+        edges
+            .binary_search_by_key(&c, |&(k, _)| k)
+            .ok()
+            .map(|i| edges[i].1)
+    }
+
+    /// The value of the longest key that begins `text`, and that key's length in bytes.
+    fn longest(&self, text: &str) -> Option<(&V, usize)> {
+        let mut chars = text.char_indices();
+        let (_, c) = chars.next()?;
+        let mut node = if (c as usize) < 0x10000 {
+            self.root[c as usize]
+        } else {
+            self.astral
+                .binary_search_by_key(&c, |&(k, _)| k)
+                .map_or(Self::NONE, |i| self.astral[i].1)
+        };
+        if node == Self::NONE {
+            return None;
+        }
+        let mut best = None;
+        let mut end = c.len_utf8();
+        loop {
+            let value = self.nodes[node as usize].value;
+            if value != Self::NONE {
+                best = Some((&self.values[value as usize], end));
+            }
+            let Some((i, c)) = chars.next() else {
+                break;
+            };
+            match self.child(node, c) {
+                Some(next) => {
+                    node = next;
+                    end = i + c.len_utf8();
+                }
+                None => break,
+            }
+        }
+        best
     }
 }
 
@@ -411,5 +545,43 @@ mod tests {
         }
         let text = std::fs::read_to_string("../shared/seeds/004_aa19e0c5a9823563.txt").unwrap();
         assert!(is_traditional(&text));
+    }
+
+    #[test]
+    fn flat_trie_matches_as_hanconvs_trie() {
+        let pairs = tw_to_trad_pairs();
+        let ours = Phrases::new(pairs.clone());
+        let mut theirs: Trie<&str> = Trie::default();
+        for (key, value) in &pairs {
+            theirs.insert(key, value);
+        }
+        let mut texts: Vec<String> = std::fs::read_dir("../shared/seeds")
+            .unwrap()
+            .map(|e| hanconv::s2twp(std::fs::read_to_string(e.unwrap().path()).unwrap()))
+            .collect();
+        let keys: String = pairs
+            .iter()
+            .rev()
+            .take(3000)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        texts.extend([keys, "𠮷野家資訊軟體".to_string(), String::new()]);
+        let mut matched = 0;
+        for text in &texts {
+            for (i, _) in text.char_indices() {
+                let rest = &text[i..];
+                let expected = theirs.r#match(rest.chars()).map(|(v, chars)| {
+                    let bytes = rest
+                        .char_indices()
+                        .nth(chars)
+                        .map_or(rest.len(), |(b, _)| b);
+                    (*v, bytes)
+                });
+                let got = ours.longest(rest).map(|(v, bytes)| (*v, bytes));
+                assert_eq!(got, expected, "at {i} of {}", &rest[..rest.len().min(40)]);
+                matched += got.is_some() as usize;
+            }
+        }
+        assert!(matched > 1000, "{matched} matches");
     }
 }
