@@ -135,6 +135,7 @@ impl Scan {
 struct Workspace {
     norm: Normalized,
     ends: Vec<u32>,
+    line_ends: Vec<u32>,
     shingles: Vec<u64>,
     segment: Vec<u64>,
     line_sketch: Vec<u32>,
@@ -151,6 +152,7 @@ impl Workspace {
         Workspace {
             norm: Normalized::new(),
             ends: Vec::new(),
+            line_ends: Vec::new(),
             shingles: Vec::new(),
             segment: Vec::new(),
             line_sketch: vec![0; SEGMENT_PERM],
@@ -414,8 +416,8 @@ pub struct Fingerprinter {
     /// With paragraphs: the minimum length of a copy, and the texts already fingerprinted.
     paragraph_min_chars: Option<u32>,
     seen: SeenKeys,
-    /// Character tokens: a line's shingles in the page are its shingles alone, so paragraphs
-    /// reuse the ones computed for line sketches.
+    /// Character tokens: the page is tokenized whole (the same cut as line by line, which other
+    /// tokenizers do so that paragraphs reuse the shingles computed for line sketches).
     char_tokens: bool,
     /// Paragraph fingerprints: MinHash or SimHash, as pages.
     para_engine: paragraph::Engine,
@@ -475,7 +477,19 @@ impl Fingerprinter {
             // A page of nothing but its site's chrome keeps its whole text.
             normalize::normalize_document(raw, &mut ws.norm);
         }
-        self.tokenizer.token_ends(&ws.norm.text, &mut ws.ends);
+        // Tokens never cross a line (character tokens cannot): a line's tokens in the page are
+        // its tokens alone, so the shingles of a paragraph are a slice of its page's.
+        if self.char_tokens {
+            self.tokenizer.token_ends(&ws.norm.text, &mut ws.ends);
+        } else {
+            ws.ends.clear();
+            for line in &ws.norm.lines {
+                let text = &ws.norm.text[line.start as usize..line.end as usize];
+                self.tokenizer.token_ends(text, &mut ws.line_ends);
+                ws.ends
+                    .extend(ws.line_ends.iter().map(|&end| end + line.start));
+            }
+        }
         let n = ws.ends.len();
         shingle::shingles_in(&ws.norm.text, &ws.ends, 0, n, self.ngram, &mut ws.shingles);
     }
@@ -559,8 +573,7 @@ impl Fingerprinter {
             print.lines += 1;
             // A paragraph seen for the first time (lines in a stripped page's text are not
             // boilerplate): its fingerprints from these shingles.
-            if self.char_tokens
-                && self.strip
+            if self.strip
                 && !ws.all_chrome
                 && self
                     .paragraph_min_chars
@@ -1575,4 +1588,44 @@ pub fn run(config: &Config) -> Result<Summary> {
         warnings: scan.corpus.warnings,
         changed_late,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::TokenizerKind;
+
+    /// With word tokens too, the shingles of each line inside its page are the line's shingles
+    /// alone, which paragraphs rely on when they reuse the page's.
+    #[test]
+    fn a_lines_shingles_in_its_page_are_its_shingles_alone() {
+        let page = std::fs::read_to_string("../shared/seeds/001_27848082a643c5e6.txt").unwrap();
+        for kind in [TokenizerKind::Jieba, TokenizerKind::Char] {
+            let mut config = Config::new(Vec::new());
+            config.tokenizer = kind;
+            config.ngram = crate::config::default_ngram(kind);
+            let fingerprinter = Fingerprinter::new(&config);
+            let mut ws = Workspace::new();
+            fingerprinter.shingle(0, &page, &mut ws);
+            let mut checked = 0;
+            for line in &ws.norm.lines {
+                let text = &ws.norm.text[line.start as usize..line.end as usize];
+                let (first, last) = shingle::token_range(&ws.ends, line.start, line.end);
+                if last < first + config.ngram {
+                    continue;
+                }
+                let mut alone = Vec::new();
+                let mut ends = Vec::new();
+                fingerprinter.tokenizer.token_ends(text, &mut ends);
+                shingle::shingles_in(text, &ends, 0, ends.len(), config.ngram, &mut alone);
+                assert_eq!(
+                    &ws.shingles[first..=last - config.ngram],
+                    alone.as_slice(),
+                    "{kind:?}: {text}"
+                );
+                checked += 1;
+            }
+            assert!(checked >= 10, "{kind:?}: {checked} lines");
+        }
+    }
 }
