@@ -225,6 +225,18 @@ enum SetStore {
     },
 }
 
+/// Candidate pairs of a batch verified between two releases of a mapped set store.
+const VERIFY_SLICE: usize = 1 << 14;
+
+impl SetStore {
+    /// A mapped store: the pages of sets read so far leave the resident set.
+    fn release(&self) {
+        if let SetStore::Mapped { file, .. } = self {
+            file.release();
+        }
+    }
+}
+
 /// Where a mapped set is decoded.
 #[derive(Default)]
 struct SetBuf {
@@ -322,34 +334,40 @@ impl Verifier<'_> {
     ) -> Result<BatchResult> {
         let local = |d: u32| docs.binary_search(&d).expect("a document of the batch");
         let store = self.prints(corpus, bar, docs, skipped, dir)?;
-        let pairs: Vec<VerifiedPair> = candidates
-            .par_iter()
-            .filter(|&&(a, b)| !skipped(a) && !skipped(b))
-            .map_init(
-                || (SetBuf::default(), SetBuf::default()),
-                |(buf_a, buf_b), &(a, b)| {
-                    bar.inc(1);
-                    let (set_a, sketch_a) = store.load(local(a), buf_a);
-                    let (set_b, sketch_b) = store.load(local(b), buf_b);
-                    let similarity = verify::compare_pair(set_a, set_b, self.thresholds)?;
-                    let estimate = if self.simhashes.is_empty() {
-                        jaccard_estimate(sketch_a, sketch_b)
-                    } else {
-                        simhash::jaccard_estimate(
-                            self.simhashes[a as usize],
-                            self.simhashes[b as usize],
-                        )
-                    };
-                    Some(VerifiedPair {
-                        a,
-                        b,
-                        estimate,
-                        similarity,
-                    })
-                },
-            )
-            .flatten()
-            .collect();
+        // Candidates a slice at a time: a mapped store releases the sets read after each.
+        let mut pairs: Vec<VerifiedPair> = Vec::new();
+        for slice in candidates.chunks(VERIFY_SLICE) {
+            let verified: Vec<VerifiedPair> = slice
+                .par_iter()
+                .filter(|&&(a, b)| !skipped(a) && !skipped(b))
+                .map_init(
+                    || (SetBuf::default(), SetBuf::default()),
+                    |(buf_a, buf_b), &(a, b)| {
+                        bar.inc(1);
+                        let (set_a, sketch_a) = store.load(local(a), buf_a);
+                        let (set_b, sketch_b) = store.load(local(b), buf_b);
+                        let similarity = verify::compare_pair(set_a, set_b, self.thresholds)?;
+                        let estimate = if self.simhashes.is_empty() {
+                            jaccard_estimate(sketch_a, sketch_b)
+                        } else {
+                            simhash::jaccard_estimate(
+                                self.simhashes[a as usize],
+                                self.simhashes[b as usize],
+                            )
+                        };
+                        Some(VerifiedPair {
+                            a,
+                            b,
+                            estimate,
+                            similarity,
+                        })
+                    },
+                )
+                .flatten()
+                .collect();
+            pairs.extend(verified);
+            store.release();
+        }
         let start = Instant::now();
         let edges: Vec<(u32, u32)> = pairs
             .iter()
@@ -794,9 +812,23 @@ impl BandSorter for SpillSorter<'_> {
             sorter.push(entry)?;
         }
         self.keys.release();
-        sorter.finish()?.consume(|merged| sorted(merged))?
+        // The bucket walk looks keys of earlier bands up: released again as it goes.
+        let keys = self.keys;
+        let mut seen = 0u64;
+        sorter.finish()?.consume(|merged| {
+            let mut releasing = merged.inspect(|_| {
+                seen += 1;
+                if seen % RELEASE_ENTRIES == 0 {
+                    keys.release();
+                }
+            });
+            sorted(&mut releasing)
+        })?
     }
 }
+
+/// Sorted band entries walked between two releases of the mapped key table.
+const RELEASE_ENTRIES: u64 = 1 << 20;
 
 /// Sorts band tables in memory on all threads.
 struct ParallelSorter;

@@ -626,11 +626,15 @@ fn jsonl_records(
         return chunk_records(input, buffer, 0, buffer.len(), 1, replaced, encoding, opts);
     }
     cuts.push(buffer.len());
-    let newlines: Vec<u32> = cuts
-        .par_windows(2)
-        .map(|w| memchr::memchr_iter(b'\n', &buffer[w[0]..w[1]]).count() as u32)
-        .collect();
-    read();
+    let mut newlines: Vec<u32> = Vec::with_capacity(cuts.len() - 1);
+    for wave in cuts.windows(2).collect::<Vec<_>>().chunks(WAVE_PIECES) {
+        let counted: Vec<u32> = wave
+            .par_iter()
+            .map(|w| memchr::memchr_iter(b'\n', &buffer[w[0]..w[1]]).count() as u32)
+            .collect();
+        newlines.extend(counted);
+        read();
+    }
     let mut first_line = Vec::with_capacity(newlines.len());
     let mut line = 1u32;
     for n in newlines {
