@@ -135,9 +135,7 @@ pub fn shingle_set(
     ws: &mut ParaWorkspace,
     out: &mut Vec<u32>,
 ) {
-    tokenizer.token_ends(text, &mut ws.ends);
-    let n = ws.ends.len();
-    shingle::shingles_in(text, &ws.ends, 0, n, ngram, &mut ws.shingles);
+    shingle_alone(text, tokenizer, ngram, ws);
     out.clear();
     out.extend(ws.shingles.iter().map(|&h| (h >> 32) as u32));
     out.sort_unstable();
@@ -163,6 +161,13 @@ impl SeenKeys {
         let shard = &self.shards[(key >> 58) as usize];
         shard.lock().expect("no panics while locked").insert(key)
     }
+}
+
+/// The shingles of a paragraph text tokenized alone, in text order, into `ws.shingles`.
+fn shingle_alone(text: &str, tokenizer: &dyn Tokenizer, ngram: usize, ws: &mut ParaWorkspace) {
+    tokenizer.token_ends(text, &mut ws.ends);
+    let n = ws.ends.len();
+    shingle::shingles_in(text, &ws.ends, 0, n, ngram, &mut ws.shingles);
 }
 
 /// Reusable buffers for [`first_seen`].
@@ -191,9 +196,7 @@ pub fn first_seen(
     ws: &mut ParaWorkspace,
     out: &mut FirstSeen,
 ) {
-    tokenizer.token_ends(text, &mut ws.ends);
-    let n = ws.ends.len();
-    shingle::shingles_in(text, &ws.ends, 0, n, ngram, &mut ws.shingles);
+    shingle_alone(text, tokenizer, ngram, ws);
     record_first(&ws.shingles, key, engine, &mut ws.scratch, out);
 }
 

@@ -283,23 +283,14 @@ impl Verifier<'_> {
     ) -> Result<SetStore> {
         // A wave of pages at a time, releasing the mapped text read (components span the input).
         let compute = |docs: &[u32]| -> Vec<VerifyPrint> {
-            let mut prints = Vec::with_capacity(docs.len());
-            for wave in docs.chunks(SCATTERED_WAVE) {
-                let computed: Vec<VerifyPrint> = wave
-                    .par_iter()
-                    .map_init(Workspace::new, |ws, &d| {
-                        bar.inc(1);
-                        if skipped(d) {
-                            return VerifyPrint::default();
-                        }
-                        let text = corpus.text(&corpus.docs[d as usize]);
-                        self.fingerprinter.verify_print(d, &text, ws)
-                    })
-                    .collect();
-                prints.extend(computed);
-                corpus.release_text();
-            }
-            prints
+            in_waves(corpus, docs, SCATTERED_WAVE, Workspace::new, |ws, &d| {
+                bar.inc(1);
+                if skipped(d) {
+                    return VerifyPrint::default();
+                }
+                let text = corpus.text(&corpus.docs[d as usize]);
+                self.fingerprinter.verify_print(d, &text, ws)
+            })
         };
         let Some(dir) = dir else {
             return Ok(SetStore::Memory(compute(docs)));
@@ -630,40 +621,29 @@ impl Fingerprinter {
         let by_page: Vec<&[u32]> = order
             .chunk_by(|&a, &b| firsts[a as usize].doc == firsts[b as usize].doc)
             .collect();
-        let mut computed: Vec<Vec<(u32, Vec<u32>)>> = Vec::with_capacity(by_page.len());
-        // A wave of pages at a time, releasing the mapped text read.
-        for wave in by_page.chunks(SCATTERED_WAVE) {
-            let done: Vec<Vec<(u32, Vec<u32>)>> = wave
-                .par_iter()
-                .map_init(
-                    || (ParaWorkspace::default(), String::new()),
-                    |(ws, line), group| {
-                        let doc = firsts[group[0] as usize].doc as usize;
-                        let text = corpus.text(&corpus.docs[doc]);
-                        let mut lines = text.split('\n').enumerate();
-                        group
-                            .iter()
-                            .map(|&i| {
-                                let want = firsts[i as usize].print.line as usize - 1;
-                                let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
-                                normalize::normalize_line(raw, traditional[doc], line);
-                                let mut set = Vec::new();
-                                paragraph::shingle_set(
-                                    line,
-                                    self.tokenizer.as_ref(),
-                                    self.ngram,
-                                    ws,
-                                    &mut set,
-                                );
-                                (i, set)
-                            })
-                            .collect()
-                    },
-                )
-                .collect();
-            computed.extend(done);
-            corpus.release_text();
-        }
+        let computed: Vec<Vec<(u32, Vec<u32>)>> = in_waves(
+            corpus,
+            &by_page,
+            SCATTERED_WAVE,
+            || (ParaWorkspace::default(), String::new()),
+            |(ws, line), group| {
+                let doc = firsts[group[0] as usize].doc as usize;
+                let text = corpus.text(&corpus.docs[doc]);
+                let mut lines = text.split('\n').enumerate();
+                group
+                    .iter()
+                    .map(|&i| {
+                        let want = firsts[i as usize].print.line as usize - 1;
+                        let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
+                        normalize::normalize_line(raw, traditional[doc], line);
+                        let mut set = Vec::new();
+                        let tokenizer = self.tokenizer.as_ref();
+                        paragraph::shingle_set(line, tokenizer, self.ngram, ws, &mut set);
+                        (i, set)
+                    })
+                    .collect()
+            },
+        );
         let mut sets = vec![Vec::new(); firsts.len()];
         for (i, set) in computed.into_iter().flatten() {
             sets[i as usize] = set;
@@ -742,6 +722,24 @@ const FINGERPRINT_WAVE: usize = 64 * FINGERPRINT_CHUNK;
 /// clusters) at a time before their mapped text is released: a page fault maps up to 64 KiB
 /// of the page cache around the page, so a wave keeps at most about 64 MiB of the input resident.
 const SCATTERED_WAVE: usize = 1024;
+
+/// `f` over `items` in parallel (each thread with its own `init()` state), `wave` items at a
+/// time, releasing the mapped text read after each wave; results in item order.
+fn in_waves<T: Sync, W, R: Send>(
+    corpus: &Corpus,
+    items: &[T],
+    wave: usize,
+    init: impl Fn() -> W + Sync + Send,
+    f: impl Fn(&mut W, &T) -> R + Sync + Send,
+) -> Vec<R> {
+    let mut out = Vec::with_capacity(items.len());
+    for part in items.chunks(wave) {
+        let done: Vec<R> = part.par_iter().map_init(&init, &f).collect();
+        out.extend(done);
+        corpus.release_text();
+    }
+    out
+}
 
 /// Where band keys go while pages are fingerprinted: a vector, or a key file of little-endian
 /// words in the spill directory.
@@ -969,12 +967,13 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     .consume(|entries| Boilerplate::learn_sorted(entries, &pages_of_site))?
             }
             _ => {
-                let mut keys: Vec<Vec<u64>> = Vec::with_capacity(n);
-                for docs in corpus.docs.chunks(FINGERPRINT_WAVE) {
-                    let wave: Vec<Vec<u64>> = docs.par_iter().map(keys_of).collect();
-                    keys.extend(wave);
-                    corpus.release_text();
-                }
+                let keys = in_waves(
+                    &corpus,
+                    &corpus.docs,
+                    FINGERPRINT_WAVE,
+                    || (),
+                    |_, doc| keys_of(doc),
+                );
                 Boilerplate::learn(&keys, &sites)
             }
         };
@@ -1126,25 +1125,23 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             .collect();
         wanted.sort_unstable();
         let by_page: Vec<&[(u32, u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
-        let mut found: Vec<Vec<(usize, String)>> = Vec::with_capacity(by_page.len());
-        for wave in by_page.chunks(SCATTERED_WAVE) {
-            let texts: Vec<Vec<(usize, String)>> = wave
-                .par_iter()
-                .map(|group| {
-                    let text = corpus.text(&corpus.docs[group[0].0 as usize]);
-                    let lines: Vec<&str> = text.split('\n').collect();
-                    group
-                        .iter()
-                        .map(|&(_, line, c)| {
-                            let raw = lines.get(line as usize - 1).copied().unwrap_or("");
-                            (c, raw.trim().to_string())
-                        })
-                        .collect()
-                })
-                .collect();
-            found.extend(texts);
-            corpus.release_text();
-        }
+        let found: Vec<Vec<(usize, String)>> = in_waves(
+            &corpus,
+            &by_page,
+            SCATTERED_WAVE,
+            || (),
+            |_, group| {
+                let text = corpus.text(&corpus.docs[group[0].0 as usize]);
+                let lines: Vec<&str> = text.split('\n').collect();
+                group
+                    .iter()
+                    .map(|&(_, line, c)| {
+                        let raw = lines.get(line as usize - 1).copied().unwrap_or("");
+                        (c, raw.trim().to_string())
+                    })
+                    .collect()
+            },
+        );
         scan.texts = vec![String::new(); scan.clusters.len()];
         for (c, text) in found.into_iter().flatten() {
             scan.texts[c] = text;
