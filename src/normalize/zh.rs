@@ -317,11 +317,6 @@ static TRADITIONAL_ONLY: LazyLock<Vec<u64>> = LazyLock::new(|| {
     bits
 });
 
-fn traditional_only(c: char) -> bool {
-    let i = c as usize;
-    i < 0x10000 && TRADITIONAL_ONLY[i / 64] & (1 << (i % 64)) != 0
-}
-
 fn single_char(s: &str) -> Option<char> {
     let mut chars = s.chars();
     let c = chars.next()?;
@@ -334,21 +329,39 @@ pub fn warm_up() {
     LazyLock::force(&TRADITIONAL_ONLY);
 }
 
+/// What one pass over a text tells: its characters, and whether it is written in traditional
+/// characters ([`is_traditional`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Script {
+    pub chars: u32,
+    pub traditional: bool,
+}
+
+/// [`Script`] of `text`.
+pub fn script(text: &str) -> Script {
+    let mut chars = 0usize;
+    let mut han = 0usize;
+    let mut trad = 0usize;
+    let bits: &[u64] = &TRADITIONAL_ONLY;
+    for c in text.chars() {
+        chars += 1;
+        if c >= '\u{3400}' {
+            han += 1;
+            let i = c as usize;
+            trad += (i < 0x10000 && bits[i / 64] & (1 << (i % 64)) != 0) as usize;
+        }
+    }
+    Script {
+        chars: chars as u32,
+        traditional: trad >= 3 && trad * 50 >= han,
+    }
+}
+
 /// Whether `text` is written in traditional characters: at least 3 traditional-only characters,
 /// and at least 1 in 50 of its Han characters. Simplified pages quoting a traditional name or
 /// using a character shared by both scripts stay below.
 pub fn is_traditional(text: &str) -> bool {
-    let mut han = 0usize;
-    let mut trad = 0usize;
-    for c in text.chars() {
-        if c >= '\u{3400}' {
-            han += 1;
-            if traditional_only(c) {
-                trad += 1;
-            }
-        }
-    }
-    trad >= 3 && trad * 50 >= han
+    script(text).traditional
 }
 
 /// Converts traditional text (including Taiwan phrasing) to simplified mainland text.
