@@ -18,7 +18,7 @@ use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, Seen
 use crate::shingle;
 use crate::signature::{MinHasher, SimHasher, jaccard_estimate, minhash::EMPTY, simhash};
 use crate::spill::{self, SpillDir};
-use crate::tokenize::Tokenizer;
+use crate::tokenize::{self, Tokenizer};
 use crate::verify::{self, Similarity, Thresholds};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -183,6 +183,9 @@ struct Print {
     paras: u32,
     /// Whether the page was detected as traditional Chinese (its lines normalize alone so).
     traditional: bool,
+    /// Tokenizers other than characters: the cut of the normalized text ([`tokenize::encode_cut`]),
+    /// moved to the cut store once the page is done.
+    cut: Vec<u64>,
 }
 
 /// What verification needs of a document.
@@ -430,6 +433,32 @@ pub struct Fingerprinter {
     char_tokens: bool,
     /// Paragraph fingerprints: MinHash or SimHash, as pages.
     para_engine: paragraph::Engine,
+    /// Once every page is fingerprinted, with tokenizers other than characters: each page's cut,
+    /// replayed instead of cutting the text again.
+    cuts: Option<Cuts>,
+}
+
+/// The cut of every page's normalized text: one bitmap over its characters per page
+/// ([`tokenize::encode_cut`]), in memory or (under a memory limit) in a mapped key file.
+struct Cuts {
+    words: KeyTable,
+    /// Page `d`'s words are `start[d]..start[d + 1]`.
+    start: Vec<u64>,
+}
+
+impl Cuts {
+    /// Token ends of page `doc`'s normalized `text` from its cut; `false` when the page has none
+    /// that fits the text (it changed since fingerprinting).
+    fn ends(&self, doc: u32, text: &str, ends: &mut Vec<u32>) -> bool {
+        let (from, to) = (self.start[doc as usize], self.start[doc as usize + 1]);
+        let words = self.words.keys();
+        tokenize::decode_cut(
+            text,
+            (to - from) as usize,
+            |i| words.get(from as usize + i),
+            ends,
+        )
+    }
 }
 
 impl Fingerprinter {
@@ -458,6 +487,7 @@ impl Fingerprinter {
                     paragraph::Engine::SimHash(SimHasher::new(config.simhash_weighting))
                 }
             },
+            cuts: None,
         }
     }
 
@@ -490,6 +520,12 @@ impl Fingerprinter {
         // its tokens alone, so the shingles of a paragraph are a slice of its page's.
         if self.char_tokens {
             self.tokenizer.token_ends(&ws.norm.text, &mut ws.ends);
+        } else if self
+            .cuts
+            .as_ref()
+            .is_some_and(|cuts| cuts.ends(doc, &ws.norm.text, &mut ws.ends))
+        {
+            // The cut made in fingerprinting.
         } else {
             ws.ends.clear();
             for line in &ws.norm.lines {
@@ -537,6 +573,9 @@ impl Fingerprinter {
             traditional: ws.norm.traditional,
             ..Print::default()
         };
+        if !self.char_tokens {
+            tokenize::encode_cut(&ws.norm.text, &ws.ends, &mut print.cut);
+        }
         if ws.shingles.is_empty() {
             return print;
         }
@@ -558,22 +597,12 @@ impl Fingerprinter {
             if (text.chars().count() as u32) < self.segment_min_chars {
                 continue;
             }
-            let (first, last) = shingle::token_range(&ws.ends, line.start, line.end);
-            // A shingle is the hash of its tokens' bytes alone: a line of at least `ngram` tokens
-            // has the page's shingles that start in it and end in it, in the same order.
-            let segment: &[u64] = if last >= first + self.ngram && ws.ends.len() >= self.ngram {
-                &ws.shingles[first..=last - self.ngram]
-            } else {
-                shingle::shingles_in(
-                    &ws.norm.text,
-                    &ws.ends,
-                    first,
-                    last,
-                    self.ngram,
-                    &mut ws.segment,
-                );
-                &ws.segment
-            };
+            let segment = line_shingles(
+                (&ws.norm.text, &ws.ends, &ws.shingles),
+                line,
+                self.ngram,
+                &mut ws.segment,
+            );
             if segment.is_empty() {
                 continue;
             }
@@ -609,7 +638,9 @@ impl Fingerprinter {
     }
 
     /// The shingle sets of paragraph texts, from one instance of each: its raw line normalized
-    /// alone as on its page, each page's text decoded once.
+    /// alone as on its page, each page's text decoded once. With a kept cut of the pages
+    /// (tokenizers other than characters), the page is normalized whole and its cut replayed
+    /// instead: the line's shingles in it are its shingles alone, and no text is cut again.
     fn paragraph_sets(
         &self,
         corpus: &Corpus,
@@ -625,18 +656,35 @@ impl Fingerprinter {
             corpus,
             &by_page,
             SCATTERED_WAVE,
-            || (ParaWorkspace::default(), String::new()),
-            |(ws, line), group| {
+            || (ParaWorkspace::default(), String::new(), Workspace::new()),
+            |(ws, line, page), group| {
                 let doc = firsts[group[0] as usize].doc as usize;
                 let text = corpus.text(&corpus.docs[doc]);
+                if self.cuts.is_some() {
+                    self.shingle(doc as u32, &text, page);
+                }
                 let mut lines = text.split('\n').enumerate();
                 group
                     .iter()
                     .map(|&i| {
-                        let want = firsts[i as usize].print.line as usize - 1;
+                        let number = firsts[i as usize].print.line;
+                        let mut set = Vec::new();
+                        let in_page = page.norm.lines.binary_search_by_key(&number, |l| l.line);
+                        if let (Some(_), Ok(at)) = (&self.cuts, in_page) {
+                            let shingles = line_shingles(
+                                (&page.norm.text, &page.ends, &page.shingles),
+                                &page.norm.lines[at],
+                                self.ngram,
+                                &mut page.segment,
+                            );
+                            set.extend(shingles.iter().map(|&h| (h >> 32) as u32));
+                            set.sort_unstable();
+                            set.dedup();
+                            return (i, set);
+                        }
+                        let want = number as usize - 1;
                         let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
                         normalize::normalize_line(raw, traditional[doc], line);
-                        let mut set = Vec::new();
                         let tokenizer = self.tokenizer.as_ref();
                         paragraph::shingle_set(line, tokenizer, self.ngram, ws, &mut set);
                         (i, set)
@@ -700,17 +748,54 @@ impl Fingerprinter {
                 boilerplate,
             });
             if !boilerplate && chars >= min_chars && self.seen.insert(key) {
-                paragraph::first_seen(
-                    text,
-                    key,
-                    self.tokenizer.as_ref(),
-                    self.ngram,
-                    &self.para_engine,
-                    &mut ws.para,
-                    &mut chunk.first,
-                );
+                match in_text {
+                    // A line of the page's text: its shingles are known.
+                    Some(l) => {
+                        let shingles = line_shingles(
+                            (&ws.norm.text, &ws.ends, &ws.shingles),
+                            &l,
+                            self.ngram,
+                            &mut ws.segment,
+                        );
+                        paragraph::record_first(
+                            shingles,
+                            key,
+                            &self.para_engine,
+                            &mut ws.sorted,
+                            &mut chunk.first,
+                        );
+                    }
+                    None => paragraph::first_seen(
+                        text,
+                        key,
+                        self.tokenizer.as_ref(),
+                        self.ngram,
+                        &self.para_engine,
+                        &mut ws.para,
+                        &mut chunk.first,
+                    ),
+                }
             }
         }
+    }
+}
+
+/// The shingles of one line of a page, in text order, from the page's text, token ends and
+/// shingles: a shingle is the hash of its tokens' bytes alone, so a line of at least `ngram`
+/// tokens has the page's shingles that start in it and end in it; a shorter one is shingled
+/// into `segment`. Tokens never cross a line, so these are the line's shingles alone.
+fn line_shingles<'a>(
+    (text, ends, shingles): (&str, &[u32], &'a [u64]),
+    line: &normalize::Line,
+    ngram: usize,
+    segment: &'a mut Vec<u64>,
+) -> &'a [u64] {
+    let (first, last) = shingle::token_range(ends, line.start, line.end);
+    if last >= first + ngram && ends.len() >= ngram {
+        &shingles[first..=last - ngram]
+    } else {
+        shingle::shingles_in(text, ends, first, last, ngram, segment);
+        segment
     }
 }
 
@@ -995,6 +1080,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let wave = FINGERPRINT_WAVE;
     let mut page_store = KeyStore::new(spill.as_ref(), "page-keys")?;
     let mut line_store = KeyStore::new(spill.as_ref(), "line-keys")?;
+    // Tokenizers other than characters: each page's cut, kept for verification.
+    let mut cut_store = KeyStore::new(spill.as_ref(), "cuts")?;
+    let mut cut_start: Vec<u64> = Vec::new();
+    let keep_cuts = !fingerprinter.char_tokens;
+    if keep_cuts {
+        cut_start.reserve_exact(n + 1);
+        cut_start.push(0);
+    }
     let mut prints: Vec<Print> = Vec::with_capacity(n);
     let mut para_chunks: Vec<ChunkParagraphs> = Vec::new();
     for (w, wave_docs) in corpus.docs.chunks(wave).enumerate() {
@@ -1023,6 +1116,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             .collect();
         corpus.release_text();
         page_store.extend(wave_keys)?;
+        let mut wave_cuts = Vec::new();
+        let cuts_before = cut_start.last().copied().unwrap_or(0);
         for (p, chunk) in chunks {
             for mut print in p {
                 let keys = std::mem::take(&mut print.line_keys);
@@ -1030,13 +1125,25 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 if config.level.pages() {
                     line_store.extend(keys)?;
                 }
+                if keep_cuts {
+                    wave_cuts.append(&mut print.cut);
+                    cut_start.push(cuts_before + wave_cuts.len() as u64);
+                    print.cut = Vec::new();
+                }
                 prints.push(print);
             }
             para_chunks.push(chunk);
         }
+        cut_store.extend(wave_cuts)?;
     }
     let page_keys = page_store.finish()?;
     let line_keys = line_store.finish()?;
+    if keep_cuts {
+        fingerprinter.cuts = Some(Cuts {
+            words: cut_store.finish()?,
+            start: cut_start,
+        });
+    }
     bar.finish_and_clear();
     lap("fingerprint", &mut timings);
 
@@ -1624,6 +1731,48 @@ mod tests {
     use super::*;
     use crate::tokenize::TokenizerKind;
 
+    /// A page's cut kept from fingerprinting replays to the shingles of cutting it again; a page
+    /// whose text changed since is cut afresh.
+    #[test]
+    fn a_kept_cut_replays_the_shingles_of_cutting_again() {
+        let mut config = Config::new(Vec::new());
+        config.tokenizer = TokenizerKind::Jieba;
+        config.ngram = crate::config::default_ngram(TokenizerKind::Jieba);
+        config.level = Level::Page;
+        let mut fingerprinter = Fingerprinter::new(&config);
+        let seeds = ["001_27848082a643c5e6.txt", "003_269fc68bffaa19a3.txt"];
+        let pages: Vec<String> = seeds
+            .iter()
+            .map(|s| std::fs::read_to_string(format!("../shared/seeds/{s}")).unwrap())
+            .collect();
+        let mut ws = Workspace::new();
+        let mut keys = vec![0u64; config.bands().bands];
+        let mut chunk = ChunkParagraphs::default();
+        let (mut words, mut start, mut fresh) = (Vec::new(), vec![0u64], Vec::new());
+        for (d, page) in pages.iter().enumerate() {
+            let mut print = fingerprinter.print(d as u32, page, &mut ws, &mut keys, &mut chunk);
+            assert!(print.cut.len() * 64 >= ws.norm.chars as usize && !print.cut.is_empty());
+            words.append(&mut print.cut);
+            start.push(words.len() as u64);
+            fresh.push((ws.ends.clone(), ws.shingles.clone()));
+        }
+        fingerprinter.cuts = Some(Cuts {
+            words: KeyTable::Memory(words),
+            start,
+        });
+        for (d, page) in pages.iter().enumerate() {
+            let mut replay = Workspace::new();
+            fingerprinter.shingle(d as u32, page, &mut replay);
+            assert_eq!((&replay.ends, &replay.shingles), (&fresh[d].0, &fresh[d].1));
+        }
+        // Page 0's text is now page 1's: its kept cut does not fit and the text is cut again.
+        let mut replay = Workspace::new();
+        fingerprinter.shingle(0, &pages[1], &mut replay);
+        assert_eq!((&replay.ends, &replay.shingles), (&fresh[1].0, &fresh[1].1));
+        let cuts = fingerprinter.cuts.as_ref().unwrap();
+        assert!(!cuts.ends(0, &replay.norm.text, &mut Vec::new()));
+    }
+
     /// With word tokens too, the shingles of each line inside its page are the line's shingles
     /// alone, which paragraphs rely on when they reuse the page's.
     #[test]
@@ -1637,24 +1786,28 @@ mod tests {
             let mut ws = Workspace::new();
             fingerprinter.shingle(0, &page, &mut ws);
             let mut checked = 0;
+            let (mut short, mut segment) = (0, Vec::new());
             for line in &ws.norm.lines {
                 let text = &ws.norm.text[line.start as usize..line.end as usize];
                 let (first, last) = shingle::token_range(&ws.ends, line.start, line.end);
-                if last < first + config.ngram {
-                    continue;
-                }
+                short += (last < first + config.ngram) as usize;
                 let mut alone = Vec::new();
                 let mut ends = Vec::new();
                 fingerprinter.tokenizer.token_ends(text, &mut ends);
                 shingle::shingles_in(text, &ends, 0, ends.len(), config.ngram, &mut alone);
-                assert_eq!(
-                    &ws.shingles[first..=last - config.ngram],
-                    alone.as_slice(),
-                    "{kind:?}: {text}"
+                let page = (
+                    ws.norm.text.as_str(),
+                    ws.ends.as_slice(),
+                    ws.shingles.as_slice(),
                 );
+                let in_page = line_shingles(page, line, config.ngram, &mut segment);
+                assert_eq!(in_page, alone.as_slice(), "{kind:?}: {text}");
                 checked += 1;
             }
             assert!(checked >= 10, "{kind:?}: {checked} lines");
+            if kind == TokenizerKind::Jieba {
+                assert!(short >= 1, "lines of fewer tokens than a shingle: {short}");
+            }
         }
     }
 }
