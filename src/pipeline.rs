@@ -186,13 +186,10 @@ struct Print {
     /// Tokenizers other than characters: the cut of the normalized text ([`tokenize::encode_cut`]),
     /// moved to the cut store once the page is done.
     cut: Vec<u64>,
-}
-
-/// What verification needs of a document.
-#[derive(Default)]
-struct VerifyPrint {
+    /// With the page level: the sorted, deduplicated shingle fingerprints for exact verification,
+    /// and with MinHash the page sketch (the estimate in reports), moved to the kept sets once
+    /// the page is done.
     set: Vec<u32>,
-    /// The page sketch (MinHash only).
     sketch: Vec<u32>,
 }
 
@@ -202,7 +199,8 @@ pub const VERIFY_BUDGET: u64 = 256 << 20;
 
 /// Verification and clustering of one batch of whole components of the candidate graph.
 struct Verifier<'a> {
-    fingerprinter: &'a Fingerprinter,
+    /// The page level's kept sets (batches exist only at the page level).
+    sets: Option<&'a KeptSets>,
     rank: &'a [u32],
     thresholds: &'a Thresholds,
     /// With `--method simhash`: the page fingerprints (the estimate in reports).
@@ -217,28 +215,17 @@ struct BatchResult {
     cluster_time: Duration,
 }
 
-/// The shingle sets and sketches of a batch: in memory, or (a component larger than the budget,
-/// under a memory limit) in a key file written a wave of pages at a time and mapped back.
-enum SetStore {
-    Memory(Vec<VerifyPrint>),
-    Mapped {
-        file: spill::MappedKeys,
-        /// Per document of the batch: its first 32-bit word, set length, sketch length.
-        at: Vec<(u64, u32, u32)>,
-    },
+/// The sorted shingle set and (MinHash) page sketch of every page verification may need, kept
+/// from fingerprinting in a key file of the spill directory and mapped back, so that no page is
+/// normalized and shingled a second time.
+struct KeptSets {
+    file: spill::MappedKeys,
+    /// Per document: its first 32-bit word, set length, sketch length.
+    at: Vec<(u64, u32, u32)>,
 }
 
-/// Candidate pairs of a batch verified between two releases of a mapped set store.
+/// Candidate pairs verified between two releases of the mapped sets.
 const VERIFY_SLICE: usize = 1 << 14;
-
-impl SetStore {
-    /// A mapped store: the pages of sets read so far leave the resident set.
-    fn release(&self) {
-        if let SetStore::Mapped { file, .. } = self {
-            file.release();
-        }
-    }
-}
 
 /// Where a mapped set is decoded.
 #[derive(Default)]
@@ -247,88 +234,79 @@ struct SetBuf {
     sketch: Vec<u32>,
 }
 
-impl SetStore {
-    /// The set and sketch of document `i` of the batch.
-    fn load<'a>(&'a self, i: usize, buf: &'a mut SetBuf) -> (&'a [u32], &'a [u32]) {
-        match self {
-            SetStore::Memory(prints) => (&prints[i].set, &prints[i].sketch),
-            SetStore::Mapped { file, at } => {
-                let (first, set, sketch) = at[i];
-                let bytes = &file.bytes()[first as usize * 4..];
-                let words = |from: usize, n: u32, out: &mut Vec<u32>| {
-                    out.clear();
-                    out.extend(
-                        bytes[from * 4..(from + n as usize) * 4]
-                            .chunks_exact(4)
-                            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
-                    );
-                };
-                words(0, set, &mut buf.set);
-                words(set as usize, sketch, &mut buf.sketch);
-                (&buf.set, &buf.sketch)
-            }
-        }
-    }
+/// Writes the sets of [`KeptSets`] a wave of pages at a time.
+struct SetWriter {
+    file: spill::KeyFile,
+    at: Vec<(u64, u32, u32)>,
+    next: u64,
 }
 
-/// Pages of a large component shingled at a time before their sets go to the key file.
-const VERIFY_WAVE: usize = 1024;
-
-impl Verifier<'_> {
-    /// The verification prints of `docs`, in memory, or in a key file of `dir`.
-    fn prints(
-        &self,
-        corpus: &Corpus,
-        bar: &ProgressBar,
-        docs: &[u32],
-        skipped: &(dyn Fn(u32) -> bool + Sync),
-        dir: Option<&SpillDir>,
-    ) -> Result<SetStore> {
-        // A wave of pages at a time, releasing the mapped text read (components span the input).
-        let compute = |docs: &[u32]| -> Vec<VerifyPrint> {
-            in_waves(corpus, docs, SCATTERED_WAVE, Workspace::new, |ws, &d| {
-                bar.inc(1);
-                if skipped(d) {
-                    return VerifyPrint::default();
-                }
-                let text = corpus.text(&corpus.docs[d as usize]);
-                self.fingerprinter.verify_print(d, &text, ws)
-            })
-        };
-        let Some(dir) = dir else {
-            return Ok(SetStore::Memory(compute(docs)));
-        };
-        let mut file = spill::KeyFile::create(dir, "sets")?;
-        let mut at = Vec::with_capacity(docs.len());
-        let mut next = 0u64;
-        for wave in docs.chunks(VERIFY_WAVE) {
-            for print in compute(wave) {
-                file.append_u32(&print.set)?;
-                file.append_u32(&print.sketch)?;
-                at.push((next, print.set.len() as u32, print.sketch.len() as u32));
-                next += (print.set.len() + print.sketch.len()) as u64;
-            }
-        }
-        Ok(SetStore::Mapped {
-            file: file.map()?,
-            at,
+impl SetWriter {
+    fn new(dir: &SpillDir, pages: usize) -> Result<SetWriter> {
+        Ok(SetWriter {
+            file: spill::KeyFile::create(dir, "sets")?,
+            at: Vec::with_capacity(pages),
+            next: 0,
         })
     }
 
+    /// The next document's set and sketch.
+    fn push(&mut self, set: &[u32], sketch: &[u32]) -> Result<()> {
+        self.file.append_u32(set)?;
+        self.file.append_u32(sketch)?;
+        self.at
+            .push((self.next, set.len() as u32, sketch.len() as u32));
+        self.next += (set.len() + sketch.len()) as u64;
+        Ok(())
+    }
+
+    /// `sync`: write the file out before mapping it (under a memory limit, so that its pages in
+    /// the page cache are clean and can be dropped).
+    fn finish(self, sync: bool) -> Result<KeptSets> {
+        Ok(KeptSets {
+            file: self.file.map(sync)?,
+            at: self.at,
+        })
+    }
+}
+
+impl KeptSets {
+    /// The set and sketch of document `d`.
+    fn load<'a>(&self, d: u32, buf: &'a mut SetBuf) -> (&'a [u32], &'a [u32]) {
+        let (first, set, sketch) = self.at[d as usize];
+        let bytes = &self.file.bytes()[first as usize * 4..];
+        let words = |from: usize, n: u32, out: &mut Vec<u32>| {
+            out.clear();
+            out.extend(
+                bytes[from * 4..(from + n as usize) * 4]
+                    .chunks_exact(4)
+                    .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
+            );
+        };
+        words(0, set, &mut buf.set);
+        words(set as usize, sketch, &mut buf.sketch);
+        (&buf.set, &buf.sketch)
+    }
+
+    /// The pages of sets read so far leave the resident set.
+    fn release(&self) {
+        self.file.release();
+    }
+}
+
+impl Verifier<'_> {
     /// Verifies the candidate pairs of `docs` (sorted, whole components) and clusters them.
-    /// Documents for which `skipped` holds take part in nothing. With `dir`, the batch's sets go
-    /// through a key file there instead of memory.
+    /// Documents for which `skipped` holds take part in nothing.
     fn batch(
         &self,
-        corpus: &Corpus,
         bar: &ProgressBar,
         (docs, candidates): (&[u32], &[(u32, u32)]),
         skipped: &(dyn Fn(u32) -> bool + Sync),
-        dir: Option<&SpillDir>,
-    ) -> Result<BatchResult> {
+    ) -> BatchResult {
         let local = |d: u32| docs.binary_search(&d).expect("a document of the batch");
-        let store = self.prints(corpus, bar, docs, skipped, dir)?;
-        // Candidates a slice at a time: a mapped store releases the sets read after each.
+        bar.inc(docs.len() as u64);
+        let store = self.sets.expect("sets are kept at the page level");
+        // Candidates a slice at a time: the sets read are released after each.
         let mut pairs: Vec<VerifiedPair> = Vec::new();
         for slice in candidates.chunks(VERIFY_SLICE) {
             let verified: Vec<VerifiedPair> = slice
@@ -338,8 +316,8 @@ impl Verifier<'_> {
                     || (SetBuf::default(), SetBuf::default()),
                     |(buf_a, buf_b), &(a, b)| {
                         bar.inc(1);
-                        let (set_a, sketch_a) = store.load(local(a), buf_a);
-                        let (set_b, sketch_b) = store.load(local(b), buf_b);
+                        let (set_a, sketch_a) = store.load(a, buf_a);
+                        let (set_b, sketch_b) = store.load(b, buf_b);
                         let similarity = verify::compare_pair(set_a, set_b, self.thresholds)?;
                         let estimate = if self.simhashes.is_empty() {
                             jaccard_estimate(sketch_a, sketch_b)
@@ -377,8 +355,8 @@ impl Verifier<'_> {
             &rank,
             self.thresholds,
             |a, b| {
-                let (set_a, _) = store.load(a as usize, &mut buf_a);
-                let (set_b, _) = store.load(b as usize, &mut buf_b);
+                let (set_a, _) = store.load(docs[a as usize], &mut buf_a);
+                let (set_b, _) = store.load(docs[b as usize], &mut buf_b);
                 verify::compare(set_a, set_b)
             },
         );
@@ -390,11 +368,11 @@ impl Verifier<'_> {
                 (d, a)
             })
             .collect();
-        Ok(BatchResult {
+        BatchResult {
             pairs,
             assignments,
             cluster_time: start.elapsed(),
-        })
+        }
     }
 }
 
@@ -436,6 +414,8 @@ pub struct Fingerprinter {
     /// Once every page is fingerprinted, with tokenizers other than characters: each page's cut,
     /// replayed instead of cutting the text again.
     cuts: Option<Cuts>,
+    /// Whether prints carry the page's set and sketch (the page level).
+    keep_sets: bool,
 }
 
 /// The cut of every page's normalized text: one bitmap over its characters per page
@@ -488,6 +468,7 @@ impl Fingerprinter {
                 }
             },
             cuts: None,
+            keep_sets: config.level.pages(),
         }
     }
 
@@ -539,22 +520,6 @@ impl Fingerprinter {
         shingle::shingles_in(&ws.norm.text, &ws.ends, 0, n, self.ngram, &mut ws.shingles);
     }
 
-    /// The sorted, deduplicated shingle fingerprints of a document, for exact verification, and
-    /// with MinHash its page sketch again (the estimate in reports): both are recomputed for the
-    /// documents in candidate pairs rather than kept for every page.
-    fn verify_print(&self, doc: u32, raw: &str, ws: &mut Workspace) -> VerifyPrint {
-        self.shingle(doc, raw, ws);
-        let mut sketch = Vec::new();
-        if self.method == Method::MinHash && !ws.shingles.is_empty() {
-            sketch.resize(self.page.num_perm(), EMPTY);
-            self.page.sketch(&ws.shingles, &mut sketch);
-        }
-        VerifyPrint {
-            set: shingle::fingerprint_set(&ws.shingles),
-            sketch,
-        }
-    }
-
     /// Fingerprints `raw`: writes the band keys of its page sketch into `keys` (left as is for an
     /// empty text or with SimHash).
     fn print(
@@ -587,10 +552,16 @@ impl Fingerprinter {
                 for (band, key) in keys.iter_mut().enumerate() {
                     *key = lsh::band_key(&ws.page_sketch, band, self.page_bands.rows, &mut scratch);
                 }
+                if self.keep_sets {
+                    print.sketch = ws.page_sketch.clone();
+                }
             }
             Method::SimHash => {
                 print.simhash = self.simhash.fingerprint(&ws.shingles, &mut ws.sorted);
             }
+        }
+        if self.keep_sets {
+            print.set = shingle::fingerprint_set(&ws.shingles);
         }
         for line in &ws.norm.lines {
             let text = &ws.norm.text[line.start as usize..line.end as usize];
@@ -853,7 +824,7 @@ impl KeyStore {
     fn finish(self) -> Result<KeyTable> {
         Ok(match self {
             KeyStore::Memory(keys) => KeyTable::Memory(keys),
-            KeyStore::File(file) => KeyTable::Mapped(file.map()?),
+            KeyStore::File(file) => KeyTable::Mapped(file.map(true)?),
         })
     }
 }
@@ -952,6 +923,16 @@ pub fn scan(config: &Config) -> Result<Scan> {
     pool.install(|| scan_in_pool(config))
 }
 
+/// A fresh spill directory in `--spill-dir`, or else the output directory (made if missing).
+fn spill_dir(config: &Config) -> Result<SpillDir> {
+    let parent = config.spill_dir.as_ref().unwrap_or(&config.out_dir);
+    std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+        path: parent.clone(),
+        source,
+    })?;
+    SpillDir::new_in(parent)
+}
+
 fn scan_in_pool(config: &Config) -> Result<Scan> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
@@ -1015,14 +996,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     };
     // Under a memory limit, the large tables of the page level go through run files here.
     let spill = match config.memory_limit {
-        Some(_) => {
-            let parent = config.spill_dir.as_ref().unwrap_or(&config.out_dir);
-            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
-                path: parent.clone(),
-                source,
-            })?;
-            Some(SpillDir::new_in(parent)?)
-        }
+        Some(_) => Some(spill_dir(config)?),
         None => None,
     };
     if config.strip_boilerplate || config.level.paragraphs() {
@@ -1082,6 +1056,16 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let mut line_store = KeyStore::new(spill.as_ref(), "line-keys")?;
     // Tokenizers other than characters: each page's cut, kept for verification.
     let mut cut_store = KeyStore::new(spill.as_ref(), "cuts")?;
+    // The page level: each page's set and sketch, kept for verification in a file of the spill
+    // directory (one of its own without a memory limit).
+    let sets_dir = match (&spill, config.level.pages()) {
+        (None, true) => Some(spill_dir(config)?),
+        _ => None,
+    };
+    let mut set_writer = match spill.as_ref().or(sets_dir.as_ref()) {
+        Some(dir) if config.level.pages() => Some(SetWriter::new(dir, n)?),
+        _ => None,
+    };
     let mut cut_start: Vec<u64> = Vec::new();
     let keep_cuts = !fingerprinter.char_tokens;
     if keep_cuts {
@@ -1130,6 +1114,10 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     cut_start.push(cuts_before + wave_cuts.len() as u64);
                     print.cut = Vec::new();
                 }
+                if let Some(writer) = &mut set_writer {
+                    writer.push(&print.set, &print.sketch)?;
+                    (print.set, print.sketch) = (Vec::new(), Vec::new());
+                }
                 prints.push(print);
             }
             para_chunks.push(chunk);
@@ -1138,6 +1126,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     }
     let page_keys = page_store.finish()?;
     let line_keys = line_store.finish()?;
+    let kept_sets = set_writer.map(|w| w.finish(spill.is_some())).transpose()?;
     if keep_cuts {
         fingerprinter.cuts = Some(Cuts {
             words: cut_store.finish()?,
@@ -1407,26 +1396,16 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let involved: usize = batches.iter().map(Vec::len).sum();
     let bar = progress_bar(config, (involved + candidate_count) as u64, "verify");
     let verifier = Verifier {
-        fingerprinter: &fingerprinter,
+        sets: kept_sets.as_ref(),
         rank: &rank,
         thresholds: &thresholds,
         simhashes: &simhashes,
     };
-    // Under a memory limit, a component heavier than the budget keeps its sets in a key file.
-    let budget = config.verify_budget();
-    let heavy: Vec<bool> = batches
-        .iter()
-        .map(|docs| docs.iter().map(|&d| weight(d)).sum::<u64>() > budget)
-        .collect();
-    let spill_sets = |b: usize| spill.as_ref().filter(|_| heavy[b]);
     let mut results: Vec<BatchResult> = batches
         .iter()
         .zip(&batch_candidates)
-        .enumerate()
-        .map(|(b, (docs, candidates))| {
-            verifier.batch(&corpus, &bar, (docs, candidates), &|_| false, spill_sets(b))
-        })
-        .collect::<Result<_>>()?;
+        .map(|(docs, candidates)| verifier.batch(&bar, (docs, candidates), &|_| false))
+        .collect();
     bar.finish_and_clear();
     // A mapped input that shrank while the stages above read it showed zeros where its text
     // was: its documents past the new end are skipped, and the batches that held them are
@@ -1455,7 +1434,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             let b = b as usize;
             let hidden = ProgressBar::hidden();
             let batch = (&batches[b][..], &batch_candidates[b][..]);
-            results[b] = verifier.batch(&corpus, &hidden, batch, &skipped, spill_sets(b))?;
+            results[b] = verifier.batch(&hidden, batch, &skipped);
         }
         if let Some(p) = &mut paragraphs {
             // Their paragraphs were read from vanished text: no copies (cluster counts keep them).

@@ -533,15 +533,23 @@ impl KeyFile {
     }
 
     pub fn append(&mut self, words: &[u64]) -> Result<()> {
-        for w in words {
-            self.write(&w.to_le_bytes())?;
+        let mut bytes = [0u8; 4096];
+        for chunk in words.chunks(bytes.len() / 8) {
+            for (w, out) in chunk.iter().zip(bytes.chunks_exact_mut(8)) {
+                out.copy_from_slice(&w.to_le_bytes());
+            }
+            self.write(&bytes[..chunk.len() * 8])?;
         }
         Ok(())
     }
 
     pub fn append_u32(&mut self, words: &[u32]) -> Result<()> {
-        for w in words {
-            self.write(&w.to_le_bytes())?;
+        let mut bytes = [0u8; 4096];
+        for chunk in words.chunks(bytes.len() / 4) {
+            for (w, out) in chunk.iter().zip(bytes.chunks_exact_mut(4)) {
+                out.copy_from_slice(&w.to_le_bytes());
+            }
+            self.write(&bytes[..chunk.len() * 4])?;
         }
         Ok(())
     }
@@ -558,8 +566,10 @@ impl KeyFile {
         Ok(())
     }
 
-    /// Flushes the file and maps it (or reads it, where it cannot be mapped).
-    pub fn map(self) -> Result<MappedKeys> {
+    /// Flushes the file and maps it (or reads it, where it cannot be mapped). `sync`: first
+    /// write it out to the disk, so that its pages in the page cache are clean and can be
+    /// dropped under memory pressure (a memory limit) rather than written back then.
+    pub fn map(self, sync: bool) -> Result<MappedKeys> {
         let KeyFile {
             path,
             out,
@@ -571,7 +581,9 @@ impl KeyFile {
             source,
         };
         let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
-        file.sync_data().ok();
+        if sync {
+            file.sync_data().ok();
+        }
         let file = File::open(&path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
@@ -978,7 +990,7 @@ mod tests {
         for part in words.chunks(777) {
             file.append(part).unwrap();
         }
-        let mapped = file.map().unwrap();
+        let mapped = file.map(true).unwrap();
         let back: Vec<u64> = mapped
             .bytes()
             .chunks(8)
