@@ -141,6 +141,7 @@ struct Workspace {
     line_sketch: Vec<u32>,
     page_sketch: Vec<u32>,
     sorted: Vec<u64>,
+    set: Vec<u32>,
     para: ParaWorkspace,
     line: String,
     /// The page was all boilerplate and kept its whole text.
@@ -158,6 +159,7 @@ impl Workspace {
             line_sketch: vec![0; SEGMENT_PERM],
             page_sketch: Vec::new(),
             sorted: Vec::new(),
+            set: Vec::new(),
             para: ParaWorkspace::default(),
             line: String::new(),
             all_chrome: false,
@@ -183,14 +185,14 @@ struct Print {
     paras: u32,
     /// Whether the page was detected as traditional Chinese (its lines normalize alone so).
     traditional: bool,
-    /// Tokenizers other than characters: the cut of the normalized text ([`tokenize::encode_cut`]),
-    /// moved to the cut store once the page is done.
-    cut: Vec<u64>,
-    /// With the page level: the sorted, deduplicated shingle fingerprints for exact verification,
-    /// and with MinHash the page sketch (the estimate in reports), moved to the kept sets once
-    /// the page is done.
-    set: Vec<u32>,
-    sketch: Vec<u32>,
+    /// Tokenizers other than characters: the words of the cut of the normalized text
+    /// ([`tokenize::encode_cut`]), next in its chunk's `cuts`.
+    cut_words: u32,
+    /// With the page level: the length of the sorted, deduplicated shingle fingerprints for exact
+    /// verification and of the MinHash page sketch (the estimate in reports), next in its
+    /// chunk's `sets`, in that order.
+    set_len: u32,
+    sketch_len: u32,
 }
 
 /// Shingle sets held at once by verification and clustering, by default (`--memory-limit`
@@ -224,8 +226,10 @@ struct KeptSets {
     at: Vec<(u64, u32, u32)>,
 }
 
-/// Candidate pairs verified between two releases of the mapped sets.
-const VERIFY_SLICE: usize = 1 << 14;
+/// Candidate pairs verified between two releases of the mapped sets: each set read maps up to
+/// 64 KiB of the file around it. At 100k pages, page level, 4,096 pairs gave a peak RSS of 377
+/// MiB, 8,192 488 MiB with about 0.7 s less system time, 16,384 about 500 MiB.
+const VERIFY_SLICE: usize = 1 << 12;
 
 /// Where a mapped set is decoded.
 #[derive(Default)]
@@ -380,11 +384,15 @@ impl Verifier<'_> {
 /// chunk instead of many small ones per page, which the allocator could not give back.
 const FINGERPRINT_CHUNK: usize = 64;
 
-/// The paragraphs of a chunk of pages, and the paragraph texts the chunk saw first.
+/// What a chunk of pages leaves besides their prints, in a few flat buffers: their paragraphs
+/// and the paragraph texts the chunk saw first; at the page level their kept sets and sketches;
+/// with word tokens their cuts (each page's part given by its [`Print`]).
 #[derive(Default)]
-struct ChunkParagraphs {
+struct Chunk {
     paras: Vec<ParaPrint>,
     first: FirstSeen,
+    sets: Vec<u32>,
+    cuts: Vec<u64>,
 }
 
 /// The settings the fingerprint stages share.
@@ -528,7 +536,7 @@ impl Fingerprinter {
         raw: &str,
         ws: &mut Workspace,
         keys: &mut [u64],
-        chunk: &mut ChunkParagraphs,
+        chunk: &mut Chunk,
     ) -> Print {
         self.shingle(doc, raw, ws);
         let mut print = Print {
@@ -539,7 +547,9 @@ impl Fingerprinter {
             ..Print::default()
         };
         if !self.char_tokens {
-            tokenize::encode_cut(&ws.norm.text, &ws.ends, &mut print.cut);
+            let before = chunk.cuts.len();
+            tokenize::encode_cut(&ws.norm.text, &ws.ends, &mut chunk.cuts);
+            print.cut_words = (chunk.cuts.len() - before) as u32;
         }
         if ws.shingles.is_empty() {
             return print;
@@ -552,16 +562,23 @@ impl Fingerprinter {
                 for (band, key) in keys.iter_mut().enumerate() {
                     *key = lsh::band_key(&ws.page_sketch, band, self.page_bands.rows, &mut scratch);
                 }
-                if self.keep_sets {
-                    print.sketch = ws.page_sketch.clone();
-                }
             }
             Method::SimHash => {
                 print.simhash = self.simhash.fingerprint(&ws.shingles, &mut ws.sorted);
             }
         }
         if self.keep_sets {
-            print.set = shingle::fingerprint_set(&ws.shingles);
+            let set = &mut ws.set;
+            set.clear();
+            set.extend(ws.shingles.iter().map(|&h| (h >> 32) as u32));
+            shingle::sort_u32(set);
+            set.dedup();
+            chunk.sets.extend_from_slice(set);
+            print.set_len = set.len() as u32;
+            if self.method == Method::MinHash {
+                chunk.sets.extend_from_slice(&ws.page_sketch);
+                print.sketch_len = ws.page_sketch.len() as u32;
+            }
         }
         for line in &ws.norm.lines {
             let text = &ws.norm.text[line.start as usize..line.end as usize];
@@ -678,7 +695,7 @@ impl Fingerprinter {
         raw: &str,
         min_chars: u32,
         ws: &mut Workspace,
-        chunk: &mut ChunkParagraphs,
+        chunk: &mut Chunk,
     ) {
         let site = self.sites.get(doc as usize).copied().flatten();
         let check = !self.boilerplate.is_empty();
@@ -1073,15 +1090,15 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         cut_start.push(0);
     }
     let mut prints: Vec<Print> = Vec::with_capacity(n);
-    let mut para_chunks: Vec<ChunkParagraphs> = Vec::new();
+    let mut para_chunks: Vec<Chunk> = Vec::new();
     for (w, wave_docs) in corpus.docs.chunks(wave).enumerate() {
         let mut wave_keys = vec![0u64; wave_docs.len() * key_slots];
-        let chunks: Vec<(Vec<Print>, ChunkParagraphs)> = wave_keys
+        let chunks: Vec<(Vec<Print>, Chunk)> = wave_keys
             .par_chunks_mut(key_slots * FINGERPRINT_CHUNK)
             .zip(wave_docs.par_chunks(FINGERPRINT_CHUNK))
             .enumerate()
             .map_init(Workspace::new, |ws, (c, (keys, docs))| {
-                let mut chunk = ChunkParagraphs::default();
+                let mut chunk = Chunk::default();
                 let prints = docs
                     .iter()
                     .enumerate()
@@ -1102,7 +1119,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         page_store.extend(wave_keys)?;
         let mut wave_cuts = Vec::new();
         let cuts_before = cut_start.last().copied().unwrap_or(0);
-        for (p, chunk) in chunks {
+        for (p, mut chunk) in chunks {
+            let (mut set_at, mut cut_at) = (0, 0);
             for mut print in p {
                 let keys = std::mem::take(&mut print.line_keys);
                 // Lines are banded only for the page level.
@@ -1110,16 +1128,20 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     line_store.extend(keys)?;
                 }
                 if keep_cuts {
-                    wave_cuts.append(&mut print.cut);
-                    cut_start.push(cuts_before + wave_cuts.len() as u64);
-                    print.cut = Vec::new();
+                    cut_at += print.cut_words as usize;
+                    cut_start.push(cuts_before + (wave_cuts.len() + cut_at) as u64);
                 }
                 if let Some(writer) = &mut set_writer {
-                    writer.push(&print.set, &print.sketch)?;
-                    (print.set, print.sketch) = (Vec::new(), Vec::new());
+                    let (set, sketch) = (print.set_len as usize, print.sketch_len as usize);
+                    let words = &chunk.sets[set_at..set_at + set + sketch];
+                    writer.push(&words[..set], &words[set..])?;
+                    set_at += set + sketch;
                 }
                 prints.push(print);
             }
+            wave_cuts.append(&mut chunk.cuts);
+            chunk.sets = Vec::new();
+            chunk.cuts = Vec::new();
             para_chunks.push(chunk);
         }
         cut_store.extend(wave_cuts)?;
@@ -1726,12 +1748,14 @@ mod tests {
             .collect();
         let mut ws = Workspace::new();
         let mut keys = vec![0u64; config.bands().bands];
-        let mut chunk = ChunkParagraphs::default();
+        let mut chunk = Chunk::default();
         let (mut words, mut start, mut fresh) = (Vec::new(), vec![0u64], Vec::new());
         for (d, page) in pages.iter().enumerate() {
-            let mut print = fingerprinter.print(d as u32, page, &mut ws, &mut keys, &mut chunk);
-            assert!(print.cut.len() * 64 >= ws.norm.chars as usize && !print.cut.is_empty());
-            words.append(&mut print.cut);
+            let print = fingerprinter.print(d as u32, page, &mut ws, &mut keys, &mut chunk);
+            let cut = print.cut_words as usize;
+            assert!(cut * 64 >= ws.norm.chars as usize && cut > 0);
+            assert_eq!(chunk.cuts.len(), words.len() + cut);
+            words = chunk.cuts.clone();
             start.push(words.len() as u64);
             fresh.push((ws.ends.clone(), ws.shingles.clone()));
         }
