@@ -222,8 +222,8 @@ struct BatchResult {
 /// normalized and shingled a second time.
 struct KeptSets {
     file: spill::MappedKeys,
-    /// Per document: its first 32-bit word, set length, sketch length.
-    at: Vec<(u64, u32, u32)>,
+    /// Per document: where its set is.
+    at: Vec<SetAt>,
 }
 
 /// Candidate pairs verified between two releases of the mapped sets: each set read maps up to
@@ -240,36 +240,64 @@ struct SetBuf {
 
 /// Writes the sets of [`KeptSets`] a wave of pages at a time.
 struct SetWriter {
-    file: spill::KeyFile,
-    at: Vec<(u64, u32, u32)>,
-    next: u64,
+    chunks: Option<std::sync::mpsc::SyncSender<SetChunk>>,
+    /// Appends them on its own thread, so that the scan does not wait while the kernel writes
+    /// them out (100k pages, page level: 17.9 -> 16.9 s).
+    writer: std::thread::JoinHandle<Result<(spill::KeyFile, Vec<SetAt>)>>,
 }
+
+/// A chunk's sets and sketches one after the other, and each page's `(set length, sketch
+/// length)`.
+type SetChunk = (Vec<u32>, Vec<(u32, u32)>);
+
+/// Where a page's set is in the file: its first 32-bit word, set length, sketch length.
+type SetAt = (u64, u32, u32);
+
+/// Chunks of sets queued for the writer thread (about two waves of pages).
+const SET_QUEUE: usize = 128;
 
 impl SetWriter {
     fn new(dir: &SpillDir, pages: usize) -> Result<SetWriter> {
+        let mut file = spill::KeyFile::create(dir, "sets")?;
+        let (chunks, queue) = std::sync::mpsc::sync_channel::<SetChunk>(SET_QUEUE);
+        let writer = std::thread::spawn(move || {
+            let mut at = Vec::with_capacity(pages);
+            let mut next = 0u64;
+            for (words, lens) in queue {
+                file.append_u32(&words)?;
+                for (set, sketch) in lens {
+                    at.push((next, set, sketch));
+                    next += (set + sketch) as u64;
+                }
+            }
+            Ok((file, at))
+        });
         Ok(SetWriter {
-            file: spill::KeyFile::create(dir, "sets")?,
-            at: Vec::with_capacity(pages),
-            next: 0,
+            chunks: Some(chunks),
+            writer,
         })
     }
 
-    /// The next document's set and sketch.
-    fn push(&mut self, set: &[u32], sketch: &[u32]) -> Result<()> {
-        self.file.append_u32(set)?;
-        self.file.append_u32(sketch)?;
-        self.at
-            .push((self.next, set.len() as u32, sketch.len() as u32));
-        self.next += (set.len() + sketch.len()) as u64;
-        Ok(())
+    /// The sets and sketches of the next pages, one after the other in `words`, and each page's
+    /// `(set length, sketch length)`.
+    fn push(&mut self, words: Vec<u32>, lens: Vec<(u32, u32)>) {
+        // A failed writer has stopped receiving: its error comes with `finish`.
+        if let Some(chunks) = &self.chunks
+            && chunks.send((words, lens)).is_err()
+        {
+            self.chunks = None;
+        }
     }
 
-    /// `sync`: write the file out before mapping it (under a memory limit, so that its pages in
-    /// the page cache are clean and can be dropped).
-    fn finish(self, sync: bool) -> Result<KeptSets> {
+    /// Waits for the writes and maps the file back. It is not synced first, unlike band key
+    /// files under a memory limit: at 1M pages it is 5.6 GB, which the kernel writes back while
+    /// LSH runs instead of the scan waiting for the disk.
+    fn finish(mut self) -> Result<KeptSets> {
+        self.chunks = None;
+        let (file, at) = self.writer.join().expect("the set writer does not panic")?;
         Ok(KeptSets {
-            file: self.file.map(sync)?,
-            at: self.at,
+            file: file.map(false)?,
+            at,
         })
     }
 }
@@ -1120,7 +1148,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         let mut wave_cuts = Vec::new();
         let cuts_before = cut_start.last().copied().unwrap_or(0);
         for (p, mut chunk) in chunks {
-            let (mut set_at, mut cut_at) = (0, 0);
+            let mut cut_at = 0;
+            let mut lens = Vec::with_capacity(p.len());
             for mut print in p {
                 let keys = std::mem::take(&mut print.line_keys);
                 // Lines are banded only for the page level.
@@ -1131,16 +1160,13 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     cut_at += print.cut_words as usize;
                     cut_start.push(cuts_before + (wave_cuts.len() + cut_at) as u64);
                 }
-                if let Some(writer) = &mut set_writer {
-                    let (set, sketch) = (print.set_len as usize, print.sketch_len as usize);
-                    let words = &chunk.sets[set_at..set_at + set + sketch];
-                    writer.push(&words[..set], &words[set..])?;
-                    set_at += set + sketch;
-                }
+                lens.push((print.set_len, print.sketch_len));
                 prints.push(print);
             }
+            if let Some(writer) = &mut set_writer {
+                writer.push(std::mem::take(&mut chunk.sets), lens);
+            }
             wave_cuts.append(&mut chunk.cuts);
-            chunk.sets = Vec::new();
             chunk.cuts = Vec::new();
             para_chunks.push(chunk);
         }
@@ -1148,7 +1174,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     }
     let page_keys = page_store.finish()?;
     let line_keys = line_store.finish()?;
-    let kept_sets = set_writer.map(|w| w.finish(spill.is_some())).transpose()?;
+    let kept_sets = set_writer.map(SetWriter::finish).transpose()?;
     if keep_cuts {
         fingerprinter.cuts = Some(Cuts {
             words: cut_store.finish()?,
