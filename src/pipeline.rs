@@ -596,13 +596,9 @@ impl Fingerprinter {
             }
         }
         if self.keep_sets {
-            let set = &mut ws.set;
-            set.clear();
-            set.extend(ws.shingles.iter().map(|&h| (h >> 32) as u32));
-            shingle::sort_u32(set);
-            set.dedup();
-            chunk.sets.extend_from_slice(set);
-            print.set_len = set.len() as u32;
+            shingle::fingerprint_set_into(&ws.shingles, &mut ws.set);
+            chunk.sets.extend_from_slice(&ws.set);
+            print.set_len = ws.set.len() as u32;
             if self.method == Method::MinHash {
                 chunk.sets.extend_from_slice(&ws.page_sketch);
                 print.sketch_len = ws.page_sketch.len() as u32;
@@ -693,9 +689,7 @@ impl Fingerprinter {
                                 self.ngram,
                                 &mut page.segment,
                             );
-                            set.extend(shingles.iter().map(|&h| (h >> 32) as u32));
-                            set.sort_unstable();
-                            set.dedup();
+                            shingle::fingerprint_set_into(shingles, &mut set);
                             return (i, set);
                         }
                         let want = number as usize - 1;

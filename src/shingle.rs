@@ -58,10 +58,17 @@ pub fn shingle_set(text: &str, ends: &[u32], k: usize, out: &mut Vec<u64>) {
 
 /// The set verification compares: the high 32 bits of each shingle hash, sorted and deduplicated.
 pub fn fingerprint_set(hashes: &[u64]) -> Vec<u32> {
-    let mut set: Vec<u32> = hashes.iter().map(|&h| (h >> 32) as u32).collect();
-    sort_u32(&mut set);
-    set.dedup();
+    let mut set = Vec::new();
+    fingerprint_set_into(hashes, &mut set);
     set
+}
+
+/// [`fingerprint_set`] into `set` (cleared first), reusing its allocation.
+pub fn fingerprint_set_into(hashes: &[u64], set: &mut Vec<u32>) {
+    set.clear();
+    set.extend(hashes.iter().map(|&h| (h >> 32) as u32));
+    sort_u32(set);
+    set.dedup();
 }
 
 /// Sorts `values`: a radix sort (three passes of 11 bits, least significant first) for a
