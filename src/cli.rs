@@ -161,8 +161,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
 
-    /// Directory for the run files of --memory-limit [default: the output directory].
-    #[arg(long, value_name = "DIR", requires = "memory_limit")]
+    /// Directory for temporary files: the shingle sets kept for page verification, and the run
+    /// files of --memory-limit [default: the output directory].
+    #[arg(long, value_name = "DIR")]
     pub spill_dir: Option<PathBuf>,
 
     /// Bytes of records held before a run file is written (tests: makes a small input spill).

@@ -115,9 +115,10 @@ impl Config {
         self.spill_run_bytes.unwrap_or((limit / share) as usize)
     }
 
-    /// Bytes of shingle sets that verification holds at once: a quarter of the memory limit, at
-    /// most [`crate::pipeline::VERIFY_BUDGET`] (the run size, when set). Under a limit a
-    /// connected component heavier than that keeps its sets in a key file.
+    /// Bytes of shingle sets in one batch of page verification: a quarter of the memory limit, at
+    /// most [`crate::pipeline::VERIFY_BUDGET`] (the run size, when set). A connected component
+    /// heavier than that is a batch of its own; page sets are read from the kept-set file, the
+    /// paragraph level holds a quarter of this in memory.
     pub fn verify_budget(&self) -> u64 {
         let budget = crate::pipeline::VERIFY_BUDGET;
         match (self.memory_limit, self.spill_run_bytes) {

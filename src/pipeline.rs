@@ -195,8 +195,9 @@ struct Print {
     sketch_len: u32,
 }
 
-/// Shingle sets held at once by verification and clustering, by default (`--memory-limit`
-/// lowers it): about 10,000 pages of 6,000 characters.
+/// The weight of a batch of verification, in bytes of the shingle sets it reads, by default
+/// (`--memory-limit` lowers it): about 10,000 pages of 6,000 characters. A quarter of it bounds
+/// the paragraph sets held at once.
 pub const VERIFY_BUDGET: u64 = 256 << 20;
 
 /// Verification and clustering of one batch of whole components of the candidate graph.
@@ -1406,15 +1407,15 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
 
     drop(page_keys);
 
-    // Verify candidates exactly on shingle sets and cluster, one batch of connected components of
-    // the candidate graph at a time: each document in a pair is shingled again once, and only one
-    // batch of sets is held.
+    // Verify candidates exactly on the kept shingle sets and cluster, one batch of connected
+    // components of the candidate graph at a time: a batch's pairs and clustering are held, its
+    // sets are read from the mapped file.
     let thresholds = Thresholds {
         jaccard: config.threshold,
         containment: config.containment,
         min_contained_shingles: config.min_contained_shingles,
     };
-    // A set holds at most one shingle per character.
+    // Batches are weighed by their sets (at most one shingle per character) and sketches.
     let sketch_bytes = if use_simhash {
         0
     } else {

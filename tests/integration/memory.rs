@@ -95,7 +95,8 @@ fn spill_dir_is_used_and_left_empty() {
     let dir = Dir::new();
     let pages = generated(&dir, 120);
     std::fs::create_dir(dir.join("tmp")).unwrap();
-    // Without a limit, the page sets kept for verification go to the output directory.
+    // Without a limit, the page sets kept for verification go to the output directory, or to
+    // --spill-dir, and are removed.
     let mem = dir.scan(&[&pages, "--out", "mem", "-q", "--level", "page"]);
     mem.expect_code(0);
     let left: Vec<String> = entries(&dir.join("mem"))
@@ -103,6 +104,18 @@ fn spill_dir_is_used_and_left_empty() {
         .filter(|name| !name.ends_with(".csv"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+    let args = [
+        &pages,
+        "--out",
+        "mem2",
+        "-q",
+        "--level",
+        "page",
+        "--spill-dir",
+        "tmp",
+    ];
+    dir.scan(&args).expect_code(0);
+    assert!(read(&dir.join("mem"), "pairs.csv") == read(&dir.join("mem2"), "pairs.csv"));
     dir.scan(&[
         &pages,
         "--out",
