@@ -449,8 +449,58 @@ pub fn candidates(
     pairs
 }
 
+/// The sorted union of two sorted, unique lists of pairs. Cost: one pass over both.
+pub fn merge_unique(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn merging_sorted_pairs_is_sorting_their_union() {
+        // Seeded lists with many shared pairs, against sorting the concatenation.
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 40) as u32 % 50
+        };
+        for round in 0..200 {
+            let mut lists: Vec<Vec<(u32, u32)>> = (0..2)
+                .map(|_| (0..round % 40).map(|_| (next(), next())).collect())
+                .collect();
+            for list in &mut lists {
+                list.sort_unstable();
+                list.dedup();
+            }
+            let mut expected: Vec<(u32, u32)> = lists.concat();
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(merge_unique(&lists[0], &lists[1]), expected);
+        }
+    }
     use super::*;
     use crate::signature::MinHasher;
 

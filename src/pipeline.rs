@@ -1345,14 +1345,23 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         owner: &line_owner,
     };
     let bar = progress_bar(config, page_bands as u64 + 1, "lsh");
-    let mut candidates: Vec<(u32, u32)> = (0..page_bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let pairs = lsh::keyed_band_pairs(pages, &active, &rank, band, BucketPolicy::PAGES);
-            bar.inc(1);
-            pairs
-        })
-        .collect();
+    // Bands a few at a time, each merged into the pairs so far as it comes: a pair found in
+    // many bands is held once, not once per band.
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
+    let all_bands: Vec<usize> = (0..page_bands).collect();
+    for wave in all_bands.chunks(rayon::current_num_threads().max(1)) {
+        let found: Vec<Vec<(u32, u32)>> = wave
+            .par_iter()
+            .map(|&band| {
+                let pairs = lsh::keyed_band_pairs(pages, &active, &rank, band, BucketPolicy::PAGES);
+                bar.inc(1);
+                pairs
+            })
+            .collect();
+        for pairs in found {
+            candidates = lsh::merge_unique(&candidates, &pairs);
+        }
+    }
     page_keys.release();
     let max_bucket = BucketPolicy::LINES.all_pairs_up_to;
     let line_candidates = match &spill {
