@@ -519,7 +519,7 @@ fn bench_read(c: &mut Criterion) {
                         .iter()
                         .all(|d| d.skip.is_none() && d.span.escaped)
                 );
-                assert_eq!(corpus.docs[n - 1].id, format!("p{:05}", n - 1));
+                assert_eq!(corpus.docs[n - 1].id(), format!("p{:05}", n - 1));
                 assert_eq!(corpus.text(&corpus.docs[n / 2]), f.pages.pages[n / 2]);
                 corpus
             })
@@ -908,7 +908,7 @@ fn assert_planted_clustered(scan: &pipeline::Scan, f: &Fixture) {
         scan.corpus
             .docs
             .iter()
-            .position(|d| d.id.ends_with(&suffix))
+            .position(|d| d.id().ends_with(&suffix))
             .expect("every page read")
     };
     for &(a, b, how) in &f.pages.planted {

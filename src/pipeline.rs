@@ -31,18 +31,20 @@ pub const SEGMENT_PERM: usize = 32;
 pub const SEGMENT_BANDS: Bands = Bands { bands: 8, rows: 4 };
 
 /// Why a document was not fingerprinted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {
-    /// The record could not be read (bad JSON, binary data, unreadable file, too large).
-    Unreadable(String),
+    /// The record could not be read (bad JSON, binary data, unreadable file, too large): the
+    /// document's `skip` says why.
+    Unreadable,
     /// Nothing is left after normalization (empty page, only punctuation).
     Empty,
 }
 
 impl Skip {
-    pub fn reason(&self) -> &str {
+    /// Why `doc` was skipped.
+    pub fn reason<'a>(&self, doc: &'a ingest::Document) -> &'a str {
         match self {
-            Skip::Unreadable(reason) => reason,
+            Skip::Unreadable => doc.skip.as_deref().unwrap_or("unreadable"),
             Skip::Empty => "no text after normalization",
         }
     }
@@ -119,7 +121,7 @@ impl Scan {
     pub fn unreadable(&self) -> usize {
         self.outcomes
             .iter()
-            .filter(|o| matches!(o.skip, Some(Skip::Unreadable(_))))
+            .filter(|o| o.skip == Some(Skip::Unreadable))
             .count()
     }
 
@@ -1010,14 +1012,15 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     // Normalize, tokenize, shingle, sketch.
     // Boilerplate: lines recurring across the pages of a site.
     let mut fingerprinter = Fingerprinter::new(config);
-    let mut site_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut site_ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let sites: Vec<Option<u32>> = corpus
         .docs
         .iter()
         .map(|doc| {
-            (!doc.site.is_empty()).then(|| {
+            let site = doc.site();
+            (!site.is_empty()).then(|| {
                 let next = site_ids.len() as u32;
-                *site_ids.entry(doc.site.as_str()).or_insert(next)
+                *site_ids.entry(site).or_insert(next)
             })
         })
         .collect();
@@ -1187,7 +1190,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             raw_chars: print.raw_chars,
             norm_chars: print.norm_chars,
             skip: match &doc.skip {
-                Some(reason) => Some(Skip::Unreadable(reason.clone())),
+                Some(_) => Some(Skip::Unreadable),
                 None if print.shingles == 0 => Some(Skip::Empty),
                 None => None,
             },
@@ -1299,13 +1302,13 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         (
             oa.skip.is_some(),
             std::cmp::Reverse(oa.norm_chars),
-            &corpus.docs[a as usize].id,
+            corpus.docs[a as usize].id(),
             a,
         )
             .cmp(&(
                 ob.skip.is_some(),
                 std::cmp::Reverse(ob.norm_chars),
-                &corpus.docs[b as usize].id,
+                corpus.docs[b as usize].id(),
                 b,
             ))
     });
@@ -1439,12 +1442,17 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             batch_of[d as usize] = i as u32;
         }
     }
-    let mut batch_candidates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); batches.len()];
-    for &(a, b) in &candidates {
-        batch_candidates[batch_of[a as usize] as usize].push((a, b));
-    }
+    // The candidates of each batch together, in their order: sorted in place, not copied.
     let candidate_count = candidates.len();
-    drop(candidates);
+    candidates.par_sort_unstable_by_key(|&(a, b)| (batch_of[a as usize], a, b));
+    let mut batch_start = vec![0usize; batches.len() + 1];
+    for &(a, _) in &candidates {
+        batch_start[batch_of[a as usize] as usize + 1] += 1;
+    }
+    for b in 1..batch_start.len() {
+        batch_start[b] += batch_start[b - 1];
+    }
+    let batch_candidates = |b: usize| &candidates[batch_start[b]..batch_start[b + 1]];
     let involved: usize = batches.iter().map(Vec::len).sum();
     let bar = progress_bar(config, (involved + candidate_count) as u64, "verify");
     let verifier = Verifier {
@@ -1453,11 +1461,34 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         thresholds: &thresholds,
         simhashes: &simhashes,
     };
-    let mut results: Vec<BatchResult> = batches
-        .iter()
-        .zip(&batch_candidates)
-        .map(|(docs, candidates)| verifier.batch(&bar, (docs, candidates), &|_| false))
-        .collect();
+    // Every page read is unique until a batch says otherwise. Each batch's pairs and
+    // assignments are taken as it is done, so only the pairs accumulate.
+    let unique = |d: u32| Assignment {
+        representative: d,
+        role: Role::Unique,
+        similarity: None,
+    };
+    for (d, outcome) in outcomes.iter_mut().enumerate() {
+        if outcome.skip.is_none() {
+            outcome.assignment = Some(unique(d as u32));
+        }
+    }
+    let mut pairs: Vec<VerifiedPair> = Vec::new();
+    let mut cluster_time = Duration::ZERO;
+    let mut take = |result: BatchResult, outcomes: &mut [DocOutcome], pairs: &mut Vec<_>| {
+        pairs.extend(result.pairs);
+        for (d, a) in result.assignments {
+            let outcome = &mut outcomes[d as usize];
+            if outcome.skip.is_none() {
+                outcome.assignment = Some(a);
+            }
+        }
+        cluster_time += result.cluster_time;
+    };
+    for (b, docs) in batches.iter().enumerate() {
+        let result = verifier.batch(&bar, (docs, batch_candidates(b)), &|_| false);
+        take(result, &mut outcomes, &mut pairs);
+    }
     bar.finish_and_clear();
     // A mapped input that shrank while the stages above read it showed zeros where its text
     // was: its documents past the new end are skipped, and the batches that held them are
@@ -1465,16 +1496,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let vanished = corpus.skip_vanished();
     if !vanished.is_empty() {
         for &d in &vanished {
-            let reason = corpus.docs[d as usize].skip.clone().unwrap_or_default();
             outcomes[d as usize] = DocOutcome {
                 raw_chars: 0,
                 norm_chars: 0,
-                skip: Some(Skip::Unreadable(reason)),
+                skip: Some(Skip::Unreadable),
                 cluster_id: 0,
                 assignment: None,
             };
         }
-        let skipped = |d: u32| outcomes[d as usize].skip.is_some();
         let mut redo: Vec<u32> = vanished
             .iter()
             .map(|&d| batch_of[d as usize])
@@ -1482,11 +1511,23 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             .collect();
         redo.sort_unstable();
         redo.dedup();
+        // What those batches decided is dropped: their pairs, and their documents' clusters.
+        pairs.retain(|p| redo.binary_search(&batch_of[p.a as usize]).is_err());
+        for &b in &redo {
+            for &d in &batches[b as usize] {
+                let outcome = &mut outcomes[d as usize];
+                if outcome.skip.is_none() {
+                    outcome.assignment = Some(unique(d));
+                }
+            }
+        }
+        let skipped: Vec<bool> = outcomes.iter().map(|o| o.skip.is_some()).collect();
+        let skipped = |d: u32| skipped[d as usize];
         for b in redo {
             let b = b as usize;
             let hidden = ProgressBar::hidden();
-            let batch = (&batches[b][..], &batch_candidates[b][..]);
-            results[b] = verifier.batch(&hidden, batch, &skipped);
+            let result = verifier.batch(&hidden, (&batches[b][..], batch_candidates(b)), &skipped);
+            take(result, &mut outcomes, &mut pairs);
         }
         if let Some(p) = &mut paragraphs {
             // Their paragraphs were read from vanished text: no copies (cluster counts keep them).
@@ -1496,28 +1537,12 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             }
         }
     }
-    drop(batch_candidates);
+    drop(candidates);
     let spilled = spill.map(|dir| SpillStats {
         limit: config.memory_limit.unwrap_or(0),
         files: dir.files_written(),
         bytes: dir.bytes_written(),
     });
-    let mut assignments: Vec<Assignment> = (0..n as u32)
-        .map(|d| Assignment {
-            representative: d,
-            role: Role::Unique,
-            similarity: None,
-        })
-        .collect();
-    let mut pairs: Vec<VerifiedPair> = Vec::new();
-    let mut cluster_time = Duration::ZERO;
-    for result in results {
-        pairs.extend(result.pairs);
-        for (d, a) in result.assignments {
-            assignments[d as usize] = a;
-        }
-        cluster_time += result.cluster_time;
-    }
     pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
     lap("verify", &mut timings);
     // Clustering ran inside the batches: its time is reported apart.
@@ -1529,33 +1554,32 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     });
 
     // Cluster ids, roles and members.
+    let representative = |o: &DocOutcome| o.assignment.map(|a| a.representative);
     let mut next_id = 0u32;
-    for d in 0..n {
-        if outcomes[d].skip.is_none() && assignments[d].representative == d as u32 {
+    for (d, outcome) in outcomes.iter_mut().enumerate() {
+        if representative(outcome) == Some(d as u32) {
             next_id += 1;
-            outcomes[d].cluster_id = next_id;
+            outcome.cluster_id = next_id;
         }
     }
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); n];
+    // (representative, member), in member order.
+    let mut members: Vec<(u32, u32)> = Vec::new();
     for d in 0..n {
-        if outcomes[d].skip.is_some() {
+        let Some(rep) = representative(&outcomes[d]) else {
             continue;
-        }
-        let a = assignments[d];
-        outcomes[d].assignment = Some(a);
-        outcomes[d].cluster_id = outcomes[a.representative as usize].cluster_id;
-        if a.representative != d as u32 {
-            members[a.representative as usize].push(d as u32);
+        };
+        outcomes[d].cluster_id = outcomes[rep as usize].cluster_id;
+        if rep != d as u32 {
+            members.push((rep, d as u32));
         }
     }
+    members.sort_by_key(|&(rep, _)| rep);
     let clusters: Vec<ClusterInfo> = members
-        .into_iter()
-        .enumerate()
-        .filter(|(_, m)| !m.is_empty())
-        .map(|(d, members)| ClusterInfo {
-            id: outcomes[d].cluster_id,
-            representative: d as u32,
-            members,
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|group| ClusterInfo {
+            id: outcomes[group[0].0 as usize].cluster_id,
+            representative: group[0].0,
+            members: group.iter().map(|&(_, d)| d).collect(),
         })
         .collect();
 
@@ -1761,6 +1785,31 @@ pub fn run(config: &Config) -> Result<Summary> {
 mod tests {
     use super::*;
     use crate::tokenize::TokenizerKind;
+
+    /// The records held for every page through all stages stay small: at 1M pages each byte
+    /// here is a megabyte of the run's memory.
+    #[test]
+    fn per_page_records_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<ingest::Document>() <= 96);
+        assert!(size_of::<DocOutcome>() <= 40);
+        assert!(size_of::<VerifiedPair>() <= 32);
+        let doc = ingest::Document::new("p1", Some("http://www.a.cn/x.html"));
+        assert_eq!(
+            (doc.id(), doc.url(), doc.site().as_str()),
+            ("p1", Some("http://www.a.cn/x.html"), "www.a.cn")
+        );
+        let doc = ingest::Document::new("site/a.txt", None);
+        assert_eq!(
+            (doc.id(), doc.url(), doc.site().as_str()),
+            ("site/a.txt", None, "site")
+        );
+        let doc = ingest::Document::new("", Some(""));
+        assert_eq!(
+            (doc.id(), doc.url(), doc.site().as_str()),
+            ("", Some(""), "")
+        );
+    }
 
     /// A page's cut kept from fingerprinting replays to the shingles of cutting it again; a page
     /// whose text changed since is cut afresh.

@@ -12,8 +12,8 @@
 //! pipeline sees is UTF-8: text files are decoded from their detected (or `--encoding`) encoding,
 //! JSON Lines is UTF-8 by definition and its invalid bytes are replaced; either way each document
 //! records its encoding and how many invalid sequences were replaced. Cost: one read or map per
-//! file, one UTF-8 validation per file, one JSON parse per JSONL line; no per-document allocation
-//! beyond the id.
+//! file, one UTF-8 validation per file, one JSON parse per JSONL line; one allocation per document,
+//! for its id and url together (a [`Document`] is 96 bytes besides).
 //!
 //! A mapped input may shrink while it is mapped (another program truncates it); reading its lost
 //! pages then yields zeros instead of killing the run ([`mmap`] says how). Two checks keep zeros
@@ -48,16 +48,20 @@ pub struct TextSpan {
 }
 
 /// One input document (or a record that could not be read, with `skip` saying why).
+///
+/// A crawl holds millions of these, so a document is small: its id and url share one
+/// allocation, and its site is derived from them when asked for.
 #[derive(Debug, Clone)]
 pub struct Document {
-    /// The id as given in the record, or the path of a text file relative to the directory given.
-    pub id: String,
+    /// The id followed by the url.
+    names: Box<str>,
+    id_len: u32,
+    /// `NO_URL` when the record has none.
+    url_len: u32,
     /// Index into [`Corpus::inputs`].
     pub input: u32,
     /// 1-based line of a JSONL record; 0 for a whole-file document.
     pub line: u32,
-    pub url: Option<String>,
-    pub site: String,
     pub span: TextSpan,
     pub skip: Option<String>,
     /// The encoding the text was decoded from; `None` when the bytes were never decoded (an
@@ -68,7 +72,41 @@ pub struct Document {
     pub replaced: u32,
 }
 
+const NO_URL: u32 = u32::MAX;
+
 impl Document {
+    /// A document named `id` (the id as given in the record, or the path of a text file
+    /// relative to the directory given), with its url if the record has one; no text yet.
+    pub fn new(id: &str, url: Option<&str>) -> Document {
+        let mut names = String::with_capacity(id.len() + url.map_or(0, str::len));
+        names.push_str(id);
+        names.push_str(url.unwrap_or(""));
+        Document {
+            names: names.into_boxed_str(),
+            id_len: id.len() as u32,
+            url_len: url.map_or(NO_URL, |u| u.len() as u32),
+            input: 0,
+            line: 0,
+            span: TextSpan::default(),
+            skip: None,
+            encoding: None,
+            replaced: 0,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.names[..self.id_len as usize]
+    }
+
+    pub fn url(&self) -> Option<&str> {
+        (self.url_len != NO_URL).then(|| &self.names[self.id_len as usize..])
+    }
+
+    /// The site: the host of the url, else the first directory of the id ([`site::site_of`]).
+    pub fn site(&self) -> String {
+        site::site_of(self.url(), self.id())
+    }
+
     /// The encoding as shown in reports: `GBK`, `UTF-8`, `Big5`, ..., followed by
     /// ` (N replaced)` when invalid sequences were replaced; empty when never decoded.
     pub fn encoding_label(&self) -> String {
@@ -420,17 +458,10 @@ pub fn load_buffer(input: &Input, buffer: Buffer, format: Format, opts: &IngestO
 }
 
 fn skipped_doc(id: String, line: u32, reason: String) -> Document {
-    let site = site::first_dir(&id).to_string();
     Document {
-        id,
-        input: 0,
         line,
-        url: None,
-        site,
-        span: TextSpan::default(),
         skip: Some(reason),
-        encoding: None,
-        replaced: 0,
+        ..Document::new(&id, None)
     }
 }
 
@@ -490,17 +521,7 @@ fn decompress<'a>(
 /// The one document of a text file: checked for size and binary data on its raw bytes, then
 /// decoded (the buffer is replaced by the decoded text when it was not UTF-8).
 fn text_document(input: &Input, buffer: Buffer, opts: &IngestOptions) -> (Buffer, Document) {
-    let mut doc = Document {
-        id: input.id.clone(),
-        input: 0,
-        line: 0,
-        url: None,
-        site: site::first_dir(&input.id).to_string(),
-        span: TextSpan::default(),
-        skip: None,
-        encoding: None,
-        replaced: 0,
-    };
+    let mut doc = Document::new(&input.id, None);
     let bom = decode::bom(&buffer);
     let body = &buffer[bom.map_or(0, |(_, len)| len)..];
     let utf16 = bom
@@ -587,8 +608,11 @@ fn jsonl_documents(
         CHUNK_BYTES,
         &|| buffer.release(),
     );
-    docs.reserve_exact(records.len());
-    docs.extend(records);
+    if docs.is_empty() {
+        *docs = records;
+    } else {
+        docs.extend(records);
+    }
     buffer
 }
 
@@ -646,24 +670,22 @@ fn jsonl_records(
         .zip(first_line)
         .map(|(w, first)| (w[0], w[1], first))
         .collect();
-    let mut pieces: Vec<Vec<Document>> = Vec::with_capacity(windows.len());
+    // Every record is a line: the documents are put in place wave by wave, so no more than a
+    // wave's pieces are held twice.
+    let mut docs = Vec::with_capacity(line as usize);
     for wave in windows.chunks(WAVE_PIECES) {
         let parsed: Vec<Vec<Document>> = wave
             .par_iter()
             .map(|&(start, end, first)| {
-                let mut docs =
-                    chunk_records(input, buffer, start, end, first, replaced, encoding, opts);
-                docs.shrink_to_fit();
-                docs
+                chunk_records(input, buffer, start, end, first, replaced, encoding, opts)
             })
             .collect();
-        pieces.extend(parsed);
+        for piece in parsed {
+            docs.extend(piece);
+        }
         read();
     }
-    let mut docs = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
-    for piece in pieces {
-        docs.extend(piece);
-    }
+    docs.shrink_to_fit();
     docs
 }
 
@@ -722,18 +744,14 @@ fn chunk_records(
             }),
             jsonl::Record::Doc { id, url, text } => {
                 let id = id.unwrap_or_else(fallback_id);
-                let site = site::site_of(url.as_deref(), &id);
                 let skip = check_bytes(&buffer[text.start..text.end], opts);
                 docs.push(Document {
-                    id,
-                    input: 0,
                     line: line_no,
-                    url,
-                    site,
                     span: text,
                     skip,
                     encoding: Some(encoding),
                     replaced: line_replaced,
+                    ..Document::new(&id, url.as_deref())
                 });
             }
         }
@@ -795,13 +813,21 @@ impl Corpus {
     /// Assembles loaded inputs (in input order) into one corpus with dense document ids.
     pub fn assemble(inputs: Vec<Input>, loaded: Vec<Loaded>) -> Corpus {
         let mut buffers = Vec::with_capacity(loaded.len());
-        let mut docs = Vec::new();
+        let mut docs = Vec::with_capacity(match &loaded[..] {
+            // One input's documents are moved, not copied.
+            [_] => 0,
+            _ => loaded.iter().map(|l| l.docs.len()).sum(),
+        });
         let mut warnings = Vec::new();
         for (index, mut file) in loaded.into_iter().enumerate() {
             for doc in &mut file.docs {
                 doc.input = index as u32;
             }
-            docs.append(&mut file.docs);
+            if docs.is_empty() {
+                docs = std::mem::take(&mut file.docs);
+            } else {
+                docs.append(&mut file.docs);
+            }
             buffers.push(file.buffer);
             warnings.append(&mut file.warnings);
         }
@@ -940,7 +966,7 @@ mod tests {
     }
 
     fn ids(corpus: &Corpus) -> Vec<String> {
-        corpus.docs.iter().map(|d| d.id.clone()).collect()
+        corpus.docs.iter().map(|d| d.id().to_string()).collect()
     }
 
     #[test]
@@ -967,7 +993,7 @@ mod tests {
             .map(|d| corpus.text(d).into_owned())
             .collect();
         assert_eq!(texts, ["第一", "第二", "甲", "乙"]);
-        let sites: Vec<_> = corpus.docs.iter().map(|d| d.site.as_str()).collect();
+        let sites: Vec<_> = corpus.docs.iter().map(|d| d.site()).collect();
         assert_eq!(sites, ["a.cn", "b.cn", "z.cn", ""]);
         assert_eq!(
             corpus.source(&corpus.docs[3]),
@@ -1004,7 +1030,7 @@ mod tests {
         assert_eq!(reasons[2], "no text field \"text\"");
         assert_eq!(reasons[3], "binary data (ZIP archive)");
         assert!(reasons[4].starts_with("cannot read"), "{}", reasons[4]);
-        assert!(corpus.docs[1].id.ends_with("bad.jsonl:2"));
+        assert!(corpus.docs[1].id().ends_with("bad.jsonl:2"));
     }
 
     #[test]
@@ -1100,7 +1126,7 @@ mod tests {
         assert_eq!(vanished, None, "the parse ran before the cut");
         assert_eq!(corpus.docs.len(), 3000, "every record is still there");
         for (i, doc) in corpus.docs.iter().enumerate() {
-            assert_eq!(doc.id, format!("d{i}"));
+            assert_eq!(doc.id(), format!("d{i}"));
             assert_eq!(doc.line, i as u32 + 1);
             if i < 1200 {
                 assert_eq!(doc.skip, None, "{doc:?}");
@@ -1147,7 +1173,7 @@ mod tests {
         assert_eq!(corpus.docs.len(), 1201);
         assert!(corpus.docs[..1200].iter().all(|d| d.skip.is_none()));
         let last = &corpus.docs[1200];
-        assert_eq!(last.id, format!("{}:1201", path.display()));
+        assert_eq!(last.id(), format!("{}:1201", path.display()));
         assert_eq!(last.line, 1201);
         assert_eq!(
             last.skip.as_deref(),
@@ -1327,7 +1353,7 @@ mod tests {
         assert_eq!(mapped.docs.len(), 30_001);
         assert_eq!(mapped.docs.len(), plain.docs.len());
         for (a, b) in mapped.docs.iter().zip(&plain.docs) {
-            assert_eq!((&a.id, a.line, a.span), (&b.id, b.line, b.span));
+            assert_eq!((a.id(), a.line, a.span), (b.id(), b.line, b.span));
             assert_eq!(mapped.text(a), plain.text(b));
         }
         assert_eq!(

@@ -233,13 +233,13 @@ fn write_documents(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
     for (index, doc) in scan.corpus.docs.iter().enumerate() {
         let outcome = &scan.outcomes[index];
         let source = scan.corpus.source(doc);
-        let url = doc.url.as_deref().unwrap_or("");
+        let url = doc.url().unwrap_or("");
         let (cluster, role, rep, jaccard, containment) = match (&outcome.skip, outcome.assignment) {
             (None, Some(a)) if scan.level.pages() => {
                 let rep = if a.representative == index as u32 {
                     ""
                 } else {
-                    scan.corpus.docs[a.representative as usize].id.as_str()
+                    scan.corpus.docs[a.representative as usize].id()
                 };
                 let (j, c) = match a.similarity {
                     Some(s) => (fraction(s.jaccard()), fraction(s.a_in_b())),
@@ -254,12 +254,12 @@ fn write_documents(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
             (Some(p), None) => f(p, index as u32).to_string(),
             _ => String::new(),
         };
-        let reason = outcome.skip.as_ref().map(|s| s.reason()).unwrap_or("");
+        let reason = outcome.skip.map(|s| s.reason(doc)).unwrap_or("");
         sink.row(&[
-            Cell::Id(&doc.id),
+            Cell::Id(doc.id()),
             Cell::Id(&source),
             Cell::Text(url),
-            Cell::Id(&doc.site),
+            Cell::Id(&doc.site()),
             Cell::Plain(outcome.raw_chars.to_string()),
             Cell::Plain(doc.encoding_label()),
             Cell::Plain(cluster),
@@ -295,9 +295,9 @@ fn write_clusters(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
         let cluster = &scan.clusters[i];
         let docs = &scan.corpus.docs;
         let rep = &docs[cluster.representative as usize];
-        let sites: BTreeSet<&str> = std::iter::once(cluster.representative)
+        let sites: BTreeSet<String> = std::iter::once(cluster.representative)
             .chain(cluster.members.iter().copied())
-            .map(|d| docs[d as usize].site.as_str())
+            .map(|d| docs[d as usize].site())
             .collect();
         let scores: Vec<f64> = cluster
             .members
@@ -321,8 +321,8 @@ fn write_clusters(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
         sink.row(&[
             Cell::Plain(cluster.id.to_string()),
             Cell::Plain((cluster.members.len() + 1).to_string()),
-            Cell::Id(&rep.id),
-            Cell::Text(rep.url.as_deref().unwrap_or("")),
+            Cell::Id(rep.id()),
+            Cell::Text(rep.url().unwrap_or("")),
             Cell::Plain(sites.len().to_string()),
             Cell::Plain(role_count(Role::Duplicate).to_string()),
             Cell::Plain(role_count(Role::Contained).to_string()),
@@ -352,8 +352,8 @@ fn write_pairs(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
             _ => String::new(),
         };
         sink.row(&[
-            Cell::Id(&scan.corpus.docs[pair.a as usize].id),
-            Cell::Id(&scan.corpus.docs[pair.b as usize].id),
+            Cell::Id(scan.corpus.docs[pair.a as usize].id()),
+            Cell::Id(scan.corpus.docs[pair.b as usize].id()),
             Cell::Plain(fraction(pair.estimate)),
             Cell::Plain(fraction(s.jaccard())),
             Cell::Plain(fraction(s.a_in_b())),
@@ -376,7 +376,7 @@ fn write_paragraphs(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) -> Resu
             Cell::Plain(c.variants.to_string()),
             Cell::Plain(c.contained.to_string()),
             Cell::Plain(c.repeat_pages.to_string()),
-            Cell::Id(&scan.corpus.docs[c.first_doc as usize].id),
+            Cell::Id(scan.corpus.docs[c.first_doc as usize].id()),
             Cell::Plain(c.boilerplate.to_string()),
             Cell::Plain(p.instances[rep].print.chars.to_string()),
             Cell::Text(&excerpt_of(text, PARAGRAPH_EXCERPT_CHARS)),
@@ -398,7 +398,7 @@ fn write_paragraph_members(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) 
         let inst = &p.instances[i];
         let m = p.membership[i].expect("a member");
         sink.row(&[
-            Cell::Id(&scan.corpus.docs[inst.doc as usize].id),
+            Cell::Id(scan.corpus.docs[inst.doc as usize].id()),
             Cell::Plain(cluster.to_string()),
             Cell::Plain(inst.index.to_string()),
             Cell::Plain(inst.print.line.to_string()),
@@ -453,7 +453,7 @@ fn write_paragraph_texts(scan: &Scan, p: &ParaScan, path: &Path) -> Result<()> {
             sites: c.sites,
             variants: c.variants,
             boilerplate: c.boilerplate,
-            first_doc_id: &scan.corpus.docs[c.first_doc as usize].id,
+            first_doc_id: scan.corpus.docs[c.first_doc as usize].id(),
             text,
         };
         write_record(&mut out, path, &record)?;
@@ -518,8 +518,8 @@ fn write_kept(scan: &Scan, path: &Path, clean: bool) -> Result<()> {
             _ => None,
         };
         let record = KeptRecord {
-            id: &doc.id,
-            url: doc.url.as_deref(),
+            id: doc.id(),
+            url: doc.url(),
             cluster_id: outcome.cluster_id,
             text: cleaned.as_deref().unwrap_or(&text),
         };

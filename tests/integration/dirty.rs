@@ -320,7 +320,7 @@ fn a_mapped_file_cut_short_after_it_was_read_loses_no_record() {
         text.len()
     );
     for (i, d) in corpus.docs.iter().enumerate() {
-        assert_eq!(d.id, format!("p{i}"));
+        assert_eq!(d.id(), format!("p{i}"));
         if i < 400 {
             assert_eq!(d.skip, None, "{d:?}");
             assert!(corpus.text(d).starts_with(&format!("第{i}篇\n")));
