@@ -70,6 +70,142 @@ pub struct VerifiedPair {
     pub similarity: Similarity,
 }
 
+/// The verified pairs of a scan, sorted by `(a, b)`: in memory, or under a memory limit in a
+/// mapped file of the spill directory (28 bytes a pair; 126 MB at 1M pages), read in order by
+/// the pairs report.
+pub enum Pairs {
+    Memory(Vec<VerifiedPair>),
+    Mapped { file: spill::MappedKeys, len: usize },
+}
+
+/// A pair in a run or pairs file: `(a << 32 | b, estimate bits, len_a << 32 | len_b,
+/// intersection)`, ordered by `(a, b)`.
+type PairRecord = (u64, u64, u64, u32);
+
+/// Pairs read from a mapped pairs file between two releases of its pages.
+const PAIRS_RELEASE: usize = 1 << 16;
+
+fn pair_record(p: &VerifiedPair) -> PairRecord {
+    let s = p.similarity;
+    (
+        (p.a as u64) << 32 | p.b as u64,
+        p.estimate.to_bits(),
+        (s.len_a as u64) << 32 | s.len_b as u64,
+        s.intersection,
+    )
+}
+
+fn record_pair((ab, estimate, lens, intersection): PairRecord) -> VerifiedPair {
+    VerifiedPair {
+        a: (ab >> 32) as u32,
+        b: ab as u32,
+        estimate: f64::from_bits(estimate),
+        similarity: Similarity {
+            intersection,
+            len_a: (lens >> 32) as u32,
+            len_b: lens as u32,
+        },
+    }
+}
+
+impl Pairs {
+    pub fn len(&self) -> usize {
+        match self {
+            Pairs::Memory(pairs) => pairs.len(),
+            Pairs::Mapped { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pairs in `(a, b)` order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = VerifiedPair> + '_> {
+        use spill::Record;
+        match self {
+            Pairs::Memory(pairs) => Box::new(pairs.iter().copied()),
+            Pairs::Mapped { file, len } => Box::new(
+                file.bytes()[..len * PairRecord::SIZE]
+                    .chunks_exact(PairRecord::SIZE)
+                    .enumerate()
+                    .map(|(i, bytes)| {
+                        if i % PAIRS_RELEASE == 0 {
+                            file.release();
+                        }
+                        record_pair(PairRecord::decode(bytes))
+                    }),
+            ),
+        }
+    }
+}
+
+/// Where verified pairs go as batches finish.
+enum PairSink {
+    Memory(Vec<VerifiedPair>),
+    /// Under a memory limit: through run files, merged into a pairs file at the end.
+    Spill(spill::Sorter<PairRecord>),
+}
+
+impl PairSink {
+    fn new(spill: Option<&SpillDir>, budget: usize) -> PairSink {
+        match spill {
+            Some(dir) => PairSink::Spill(spill::Sorter::new(dir, budget)),
+            None => PairSink::Memory(Vec::new()),
+        }
+    }
+
+    fn extend(&mut self, pairs: Vec<VerifiedPair>) -> Result<()> {
+        match self {
+            PairSink::Memory(all) => all.extend(pairs),
+            PairSink::Spill(sorter) => sorter.extend(pairs.iter().map(pair_record))?,
+        }
+        Ok(())
+    }
+
+    /// The pairs `keep` holds for, sorted.
+    fn finish(
+        self,
+        spill: Option<&SpillDir>,
+        keep: impl Fn(&VerifiedPair) -> bool,
+    ) -> Result<Pairs> {
+        match self {
+            PairSink::Memory(mut pairs) => {
+                pairs.retain(|p| keep(p));
+                pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
+                Ok(Pairs::Memory(pairs))
+            }
+            PairSink::Spill(sorter) => {
+                use spill::Record;
+                let dir = spill.expect("a spill directory for spilled pairs");
+                let mut file = spill::KeyFile::create(dir, "pairs")?;
+                let mut len = 0;
+                let mut bytes = vec![0u8; PairRecord::SIZE * 1024];
+                let mut filled = 0;
+                sorter.finish()?.consume(|records| -> Result<()> {
+                    for record in records {
+                        if !keep(&record_pair(record)) {
+                            continue;
+                        }
+                        record.encode(&mut bytes[filled..filled + PairRecord::SIZE]);
+                        filled += PairRecord::SIZE;
+                        len += 1;
+                        if filled == bytes.len() {
+                            file.append_bytes(&bytes)?;
+                            filled = 0;
+                        }
+                    }
+                    file.append_bytes(&bytes[..filled])
+                })??;
+                Ok(Pairs::Mapped {
+                    file: file.map(false)?,
+                    len,
+                })
+            }
+        }
+    }
+}
+
 /// A cluster of two or more documents.
 #[derive(Debug, Clone)]
 pub struct ClusterInfo {
@@ -90,7 +226,7 @@ pub struct StageTime {
 pub struct Scan {
     pub corpus: Corpus,
     pub outcomes: Vec<DocOutcome>,
-    pub pairs: Vec<VerifiedPair>,
+    pub pairs: Pairs,
     pub clusters: Vec<ClusterInfo>,
     pub bands: Bands,
     pub candidates: usize,
@@ -1473,10 +1609,9 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             outcome.assignment = Some(unique(d as u32));
         }
     }
-    let mut pairs: Vec<VerifiedPair> = Vec::new();
+    let mut pairs = PairSink::new(spill.as_ref(), config.spill_budget(8));
     let mut cluster_time = Duration::ZERO;
-    let mut take = |result: BatchResult, outcomes: &mut [DocOutcome], pairs: &mut Vec<_>| {
-        pairs.extend(result.pairs);
+    let mut take = |result: BatchResult, outcomes: &mut [DocOutcome]| {
         for (d, a) in result.assignments {
             let outcome = &mut outcomes[d as usize];
             if outcome.skip.is_none() {
@@ -1484,10 +1619,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             }
         }
         cluster_time += result.cluster_time;
+        result.pairs
     };
     for (b, docs) in batches.iter().enumerate() {
         let result = verifier.batch(&bar, (docs, batch_candidates(b)), &|_| false);
-        take(result, &mut outcomes, &mut pairs);
+        pairs.extend(take(result, &mut outcomes))?;
     }
     bar.finish_and_clear();
     // A mapped input that shrank while the stages above read it showed zeros where its text
@@ -1511,8 +1647,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             .collect();
         redo.sort_unstable();
         redo.dedup();
-        // What those batches decided is dropped: their pairs, and their documents' clusters.
-        pairs.retain(|p| redo.binary_search(&batch_of[p.a as usize]).is_err());
+        // Their documents' clusters are decided again. Their pairs stay but those of skipped
+        // documents: verifying them again gives the same pairs without those.
         for &b in &redo {
             for &d in &batches[b as usize] {
                 let outcome = &mut outcomes[d as usize];
@@ -1527,7 +1663,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             let b = b as usize;
             let hidden = ProgressBar::hidden();
             let result = verifier.batch(&hidden, (&batches[b][..], batch_candidates(b)), &skipped);
-            take(result, &mut outcomes, &mut pairs);
+            take(result, &mut outcomes);
         }
         if let Some(p) = &mut paragraphs {
             // Their paragraphs were read from vanished text: no copies (cluster counts keep them).
@@ -1538,12 +1674,14 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         }
     }
     drop(candidates);
+    let pairs = pairs.finish(spill.as_ref(), |p| {
+        outcomes[p.a as usize].skip.is_none() && outcomes[p.b as usize].skip.is_none()
+    })?;
     let spilled = spill.map(|dir| SpillStats {
         limit: config.memory_limit.unwrap_or(0),
         files: dir.files_written(),
         bytes: dir.bytes_written(),
     });
-    pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
     lap("verify", &mut timings);
     // Clustering ran inside the batches: its time is reported apart.
     let verify = timings.last_mut().expect("verify timed");
@@ -1785,6 +1923,43 @@ pub fn run(config: &Config) -> Result<Summary> {
 mod tests {
     use super::*;
     use crate::tokenize::TokenizerKind;
+
+    /// A verified pair written to a run or pairs file reads back as itself, and records sort
+    /// as their pairs do.
+    #[test]
+    fn a_pair_record_reads_back_as_its_pair() {
+        use spill::Record;
+        let pair = |a, b, estimate: f64| VerifiedPair {
+            a,
+            b,
+            estimate,
+            similarity: Similarity {
+                intersection: 7,
+                len_a: 9,
+                len_b: u32::MAX,
+            },
+        };
+        let pairs = [
+            pair(3, u32::MAX - 1, 0.875),
+            pair(u32::MAX - 1, 2, 1.0 / 3.0),
+            pair(0, 1, 0.0),
+        ];
+        for p in pairs {
+            let mut bytes = vec![0u8; PairRecord::SIZE];
+            pair_record(&p).encode(&mut bytes);
+            let back = record_pair(PairRecord::decode(&bytes));
+            assert_eq!((back.a, back.b, back.similarity), (p.a, p.b, p.similarity));
+            assert_eq!(back.estimate.to_bits(), p.estimate.to_bits());
+        }
+        let mut records: Vec<PairRecord> = pairs.iter().map(pair_record).collect();
+        records.sort_unstable();
+        let order: Vec<(u32, u32)> = records
+            .into_iter()
+            .map(record_pair)
+            .map(|p| (p.a, p.b))
+            .collect();
+        assert_eq!(order, [(0, 1), (3, u32::MAX - 1), (u32::MAX - 1, 2)]);
+    }
 
     /// The records held for every page through all stages stay small: at 1M pages each byte
     /// here is a megabyte of the run's memory.

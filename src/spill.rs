@@ -554,6 +554,11 @@ impl KeyFile {
         Ok(())
     }
 
+    /// Appends encoded records.
+    pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        self.write(bytes)
+    }
+
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
         self.out.write_all(bytes).map_err(|source| Error::Write {
             path: self.path.clone(),

@@ -339,13 +339,13 @@ fn write_pairs(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
     // The paragraph clusters of each page in a pair, computed once per page.
     let mut of_doc: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
     if let Some(p) = &scan.paragraphs {
-        for pair in &scan.pairs {
+        for pair in scan.pairs.iter() {
             for d in [pair.a, pair.b] {
                 of_doc.entry(d).or_insert_with(|| p.clusters_of(d));
             }
         }
     }
-    for pair in &scan.pairs {
+    for pair in scan.pairs.iter() {
         let s = pair.similarity;
         let shared = match (of_doc.get(&pair.a), of_doc.get(&pair.b)) {
             (Some(a), Some(b)) => crate::verify::intersect(a, b).to_string(),
