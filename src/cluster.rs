@@ -137,27 +137,27 @@ fn cluster_impl(
     }
     let offsets = degree;
     let mut fill = offsets.clone();
-    let mut adjacent = vec![0u32; edges.len() * 2];
-    // With known similarities: the edge of each adjacency entry, and each document's
-    // neighbours sorted by id (with their edges) to find a representative among them.
-    let mut edge_of = vec![0u32; if known.is_some() { edges.len() * 2 } else { 0 }];
+    // Without known similarities: each document's neighbours in edge order. With them: its
+    // neighbours sorted by id, each with its edge, to find a representative among them (the
+    // choice below does not depend on the order neighbours are seen in: each representative is
+    // tried once and the best is a strict maximum over distinct ranks).
+    let mut adjacent = vec![0u32; if known.is_none() { edges.len() * 2 } else { 0 }];
+    let mut by_id: Vec<(u32, u32)> =
+        vec![(0, 0); if known.is_some() { edges.len() * 2 } else { 0 }];
     for (k, &(a, b)) in edges.iter().enumerate() {
+        let (at_a, at_b) = (fill[a as usize] as usize, fill[b as usize] as usize);
         if known.is_some() {
-            edge_of[fill[a as usize] as usize] = k as u32;
-            edge_of[fill[b as usize] as usize] = k as u32;
+            by_id[at_a] = (b, k as u32);
+            by_id[at_b] = (a, k as u32);
+        } else {
+            adjacent[at_a] = b;
+            adjacent[at_b] = a;
         }
-        adjacent[fill[a as usize] as usize] = b;
         fill[a as usize] += 1;
-        adjacent[fill[b as usize] as usize] = a;
         fill[b as usize] += 1;
     }
-    let mut by_id: Vec<(u32, u32)> = Vec::new();
+    drop(fill);
     if known.is_some() {
-        by_id = adjacent
-            .iter()
-            .copied()
-            .zip(edge_of.iter().copied())
-            .collect();
         for d in 0..n {
             by_id[offsets[d] as usize..offsets[d + 1] as usize].sort_unstable();
         }
@@ -172,9 +172,13 @@ fn cluster_impl(
     for &doc in &order {
         tried.clear();
         let mut best: Option<(u32, Match, Similarity)> = None;
-        let neighbours =
-            &adjacent[offsets[doc as usize] as usize..offsets[doc as usize + 1] as usize];
-        for &nb in neighbours {
+        let range = offsets[doc as usize] as usize..offsets[doc as usize + 1] as usize;
+        let neighbours: &mut dyn Iterator<Item = u32> = if known.is_some() {
+            &mut by_id[range].iter().map(|&(nb, _)| nb)
+        } else {
+            &mut adjacent[range].iter().copied()
+        };
+        for nb in neighbours {
             let Some(nb_assignment) = assignment[nb as usize] else {
                 continue;
             };

@@ -348,10 +348,9 @@ struct Verifier<'a> {
     simhashes: &'a [u64],
 }
 
-/// What one batch decided: verified pairs, `(document, assignment)` for every document of the
+/// What one batch decided besides its pairs: `(document, assignment)` for every document of the
 /// batch, and the time clustering took.
 struct BatchResult {
-    pairs: Vec<VerifiedPair>,
     assignments: Vec<(u32, Assignment)>,
     cluster_time: Duration,
 }
@@ -467,18 +466,21 @@ impl KeptSets {
 
 impl Verifier<'_> {
     /// Verifies the candidate pairs of `docs` (sorted, whole components) and clusters them.
-    /// Documents for which `skipped` holds take part in nothing.
+    /// Documents for which `skipped` holds take part in nothing. The verified pairs go to
+    /// `emit` a slice at a time; clustering keeps only their edges and similarities.
     fn batch(
         &self,
         bar: &ProgressBar,
         (docs, candidates): (&[u32], &[(u32, u32)]),
         skipped: &(dyn Fn(u32) -> bool + Sync),
-    ) -> BatchResult {
+        emit: &mut dyn FnMut(Vec<VerifiedPair>) -> Result<()>,
+    ) -> Result<BatchResult> {
         let local = |d: u32| docs.binary_search(&d).expect("a document of the batch");
         bar.inc(docs.len() as u64);
         let store = self.sets.expect("sets are kept at the page level");
         // Candidates a slice at a time: the sets read are released after each.
-        let mut pairs: Vec<VerifiedPair> = Vec::new();
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        let mut known: Vec<Similarity> = Vec::new();
         for slice in candidates.chunks(VERIFY_SLICE) {
             let verified: Vec<VerifiedPair> = slice
                 .par_iter()
@@ -508,15 +510,16 @@ impl Verifier<'_> {
                 )
                 .flatten()
                 .collect();
-            pairs.extend(verified);
             store.release();
+            edges.extend(
+                verified
+                    .iter()
+                    .map(|p| (local(p.a) as u32, local(p.b) as u32)),
+            );
+            known.extend(verified.iter().map(|p| p.similarity));
+            emit(verified)?;
         }
         let start = Instant::now();
-        let edges: Vec<(u32, u32)> = pairs
-            .iter()
-            .map(|p| (local(p.a) as u32, local(p.b) as u32))
-            .collect();
-        let known: Vec<Similarity> = pairs.iter().map(|p| p.similarity).collect();
         let rank: Vec<u32> = docs.iter().map(|&d| self.rank[d as usize]).collect();
         let (mut buf_a, mut buf_b) = (SetBuf::default(), SetBuf::default());
         let assignments = cluster::cluster_known(
@@ -539,11 +542,10 @@ impl Verifier<'_> {
                 (d, a)
             })
             .collect();
-        BatchResult {
-            pairs,
+        Ok(BatchResult {
             assignments,
             cluster_time: start.elapsed(),
-        }
+        })
     }
 }
 
@@ -1619,11 +1621,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             }
         }
         cluster_time += result.cluster_time;
-        result.pairs
     };
     for (b, docs) in batches.iter().enumerate() {
-        let result = verifier.batch(&bar, (docs, batch_candidates(b)), &|_| false);
-        pairs.extend(take(result, &mut outcomes))?;
+        let batch = (docs.as_slice(), batch_candidates(b));
+        let result = verifier.batch(&bar, batch, &|_| false, &mut |v| pairs.extend(v))?;
+        take(result, &mut outcomes);
     }
     bar.finish_and_clear();
     // A mapped input that shrank while the stages above read it showed zeros where its text
@@ -1662,7 +1664,9 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         for b in redo {
             let b = b as usize;
             let hidden = ProgressBar::hidden();
-            let result = verifier.batch(&hidden, (&batches[b][..], batch_candidates(b)), &skipped);
+            let batch = (&batches[b][..], batch_candidates(b));
+            // Its pairs are those found before, less those of skipped documents.
+            let result = verifier.batch(&hidden, batch, &skipped, &mut |_| Ok(()))?;
             take(result, &mut outcomes);
         }
         if let Some(p) = &mut paragraphs {
