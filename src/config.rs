@@ -69,6 +69,10 @@ pub struct Config {
     /// Bytes of records each sorter holds before it writes a run file; `None`: a share of the
     /// memory limit. Small values make a small input spill (tests).
     pub spill_run_bytes: Option<usize>,
+    /// Bytes the scan holds for its pages whatever the limit (their records and per-page
+    /// vectors), set by the pipeline once it knows how many pages there are: the shares of
+    /// the memory limit are taken from what is left, at least a quarter of the limit.
+    pub held: u64,
 }
 
 impl Config {
@@ -105,23 +109,31 @@ impl Config {
             memory_limit: None,
             spill_dir: None,
             spill_run_bytes: None,
+            held: 0,
         }
     }
 
-    /// Bytes of records a sorter holds before it writes a run file, under a memory limit: the
-    /// limit divided by `share`.
+    /// Bytes of records a sorter holds before it writes a run file, under a memory limit: what
+    /// the pages leave of the limit divided by `share`.
     pub fn spill_budget(&self, share: u64) -> usize {
-        let limit = self.memory_limit.unwrap_or(crate::pipeline::VERIFY_BUDGET);
+        let limit = self.limit_left().unwrap_or(crate::pipeline::VERIFY_BUDGET);
         self.spill_run_bytes.unwrap_or((limit / share) as usize)
     }
 
-    /// Bytes of shingle sets in one batch of page verification: a quarter of the memory limit, at
+    /// The memory limit less what the pages hold ([`Config::held`]), at least a quarter of it.
+    fn limit_left(&self) -> Option<u64> {
+        self.memory_limit
+            .map(|m| m.saturating_sub(self.held).max(m / 4))
+    }
+
+    /// Bytes of shingle sets in one batch of page verification: a quarter of what the pages leave
+    /// of the memory limit, at
     /// most [`crate::pipeline::VERIFY_BUDGET`] (the run size, when set). A connected component
     /// heavier than that is a batch of its own; page sets are read from the kept-set file, the
     /// paragraph level holds a quarter of this in memory.
     pub fn verify_budget(&self) -> u64 {
         let budget = crate::pipeline::VERIFY_BUDGET;
-        match (self.memory_limit, self.spill_run_bytes) {
+        match (self.limit_left(), self.spill_run_bytes) {
             (Some(_), Some(run)) => run as u64,
             (Some(m), None) => (m / 4).min(budget),
             (None, _) => budget,

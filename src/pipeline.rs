@@ -22,7 +22,9 @@ use crate::tokenize::{self, Tokenizer};
 use crate::verify::{self, Similarity, Thresholds};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::io::IsTerminal;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 /// Sketch size of a single line (containment candidates).
@@ -333,6 +335,13 @@ struct Print {
     sketch_len: u32,
 }
 
+/// Bytes every page holds through the scan whatever the memory limit: its `Document` and the
+/// allocation of its id and url, its outcome, and the per-page vectors of the later stages (rank,
+/// batch, kept-set position, site, owner ids of its long lines). Measured at 1M generated pages:
+/// about 360 MB of anonymous memory while the reports are written, some 30 MB of it the fixed
+/// tables.
+const HELD_PER_PAGE: u64 = 320;
+
 /// The weight of a batch of verification, in bytes of the shingle sets it reads, by default
 /// (`--memory-limit` lowers it): about 10,000 pages of 6,000 characters. A quarter of it bounds
 /// the paragraph sets held at once.
@@ -471,7 +480,7 @@ impl Verifier<'_> {
     fn batch(
         &self,
         bar: &ProgressBar,
-        (docs, candidates): (&[u32], &[(u32, u32)]),
+        (docs, candidates): (&[u32], (&Candidates, Range<usize>)),
         skipped: &(dyn Fn(u32) -> bool + Sync),
         emit: &mut dyn FnMut(Vec<VerifiedPair>) -> Result<()>,
     ) -> Result<BatchResult> {
@@ -481,7 +490,9 @@ impl Verifier<'_> {
         // Candidates a slice at a time: the sets read are released after each.
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut known: Vec<Similarity> = Vec::new();
-        for slice in candidates.chunks(VERIFY_SLICE) {
+        let (candidates, range) = candidates;
+        for start in range.clone().step_by(VERIFY_SLICE) {
+            let slice = candidates.slice(start..(start + VERIFY_SLICE).min(range.end));
             let verified: Vec<VerifiedPair> = slice
                 .par_iter()
                 .filter(|&&(a, b)| !skipped(a) && !skipped(b))
@@ -546,6 +557,50 @@ impl Verifier<'_> {
             assignments,
             cluster_time: start.elapsed(),
         })
+    }
+}
+
+/// The candidate pairs of verification, grouped by batch: in memory, or under a memory limit in
+/// a mapped key file (8 bytes a pair, released a slice at a time).
+enum Candidates {
+    Memory(Vec<(u32, u32)>),
+    Mapped(spill::MappedKeys),
+}
+
+impl Candidates {
+    /// Under a memory limit, moves `pairs` to a key file of `dir`.
+    fn new(pairs: Vec<(u32, u32)>, spill: Option<&SpillDir>) -> Result<Candidates> {
+        let Some(dir) = spill else {
+            return Ok(Candidates::Memory(pairs));
+        };
+        let mut file = spill::KeyFile::create(dir, "candidates")?;
+        for chunk in pairs.chunks(1 << 12) {
+            let words: Vec<u64> = chunk
+                .iter()
+                .map(|&(a, b)| (a as u64) << 32 | b as u64)
+                .collect();
+            file.append(&words)?;
+        }
+        drop(pairs);
+        Ok(Candidates::Mapped(file.map(false)?))
+    }
+
+    /// The pairs at `range` of the grouped list.
+    fn slice(&self, range: Range<usize>) -> Cow<'_, [(u32, u32)]> {
+        match self {
+            Candidates::Memory(pairs) => Cow::Borrowed(&pairs[range]),
+            Candidates::Mapped(file) => {
+                let pairs = file.bytes()[range.start * 8..range.end * 8]
+                    .chunks_exact(8)
+                    .map(|w| {
+                        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+                        ((w >> 32) as u32, w as u32)
+                    })
+                    .collect();
+                file.release();
+                Cow::Owned(pairs)
+            }
+        }
     }
 }
 
@@ -1146,6 +1201,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     // in the page cache): the process holds at most a wave of the input at a time.
     corpus.release_text();
     lap("read", &mut timings);
+    // What the pages hold whatever the limit comes off it before the tables take their shares.
+    let config = &Config {
+        held: n as u64 * HELD_PER_PAGE,
+        ..config.clone()
+    };
 
     // Normalize, tokenize, shingle, sketch.
     // Boilerplate: lines recurring across the pages of a site.
@@ -1590,7 +1650,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     for b in 1..batch_start.len() {
         batch_start[b] += batch_start[b - 1];
     }
-    let batch_candidates = |b: usize| &candidates[batch_start[b]..batch_start[b + 1]];
+    let candidates = Candidates::new(candidates, spill.as_ref())?;
+    let batch_candidates = |b: usize| (&candidates, batch_start[b]..batch_start[b + 1]);
     let involved: usize = batches.iter().map(Vec::len).sum();
     let bar = progress_bar(config, (involved + candidate_count) as u64, "verify");
     let verifier = Verifier {
