@@ -99,25 +99,25 @@ pub fn cluster(
     cluster_impl(n, edges, None, rank, thresholds, sim)
 }
 
-/// [`cluster`] with the similarity of every edge already known: `known[k]` is
-/// `sim(edges[k].0, edges[k].1)`. A document is compared with a representative it has an edge
-/// to from `known`; `sim` is asked only about the others (a neighbour's representative).
+/// [`cluster`] with the similarity of every edge already known: `known(k)` is
+/// `sim(edges[k].0, edges[k].1)` (a function, so that a caller can keep less than a
+/// [`Similarity`] per edge). A document is compared with a representative it has an edge to
+/// from `known`; `sim` is asked only about the others (a neighbour's representative).
 pub fn cluster_known(
     n: usize,
     edges: &[(u32, u32)],
-    known: &[Similarity],
+    known: &dyn Fn(usize) -> Similarity,
     rank: &[u32],
     thresholds: &Thresholds,
     sim: impl FnMut(u32, u32) -> Similarity,
 ) -> Vec<Assignment> {
-    assert_eq!(edges.len(), known.len(), "one similarity per edge");
     cluster_impl(n, edges, Some(known), rank, thresholds, sim)
 }
 
 fn cluster_impl(
     n: usize,
     edges: &[(u32, u32)],
-    known: Option<&[Similarity]>,
+    known: Option<&dyn Fn(usize) -> Similarity>,
     rank: &[u32],
     thresholds: &Thresholds,
     mut sim: impl FnMut(u32, u32) -> Similarity,
@@ -193,9 +193,9 @@ fn cluster_impl(
                 let at = mine.binary_search_by_key(&rep, |&(nb, _)| nb).ok()?;
                 let k = mine[at].1 as usize;
                 Some(if edges[k].0 == doc {
-                    known[k]
+                    known(k)
                 } else {
-                    known[k].swapped()
+                    known(k).swapped()
                 })
             });
             let s = edge.unwrap_or_else(|| sim(doc, rep));
@@ -581,7 +581,7 @@ mod tests {
             let compare_sets = |a: u32, b: u32| compare(&sets[a as usize], &sets[b as usize]);
             let plain = cluster(n, &edges, &rank, &t, compare_sets);
             let mut asked = 0;
-            let reused = cluster_known(n, &edges, &known, &rank, &t, |a, b| {
+            let reused = cluster_known(n, &edges, &|k| known[k], &rank, &t, |a, b| {
                 asked += 1;
                 compare_sets(a, b)
             });

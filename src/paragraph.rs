@@ -695,7 +695,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         let local_assignments = cluster::cluster_known(
             batch.len(),
             &edges,
-            &known,
+            &|k| known[k],
             &local_rank,
             &thresholds,
             |a, b| verify::compare(&sets[a as usize], &sets[b as usize]),

@@ -467,6 +467,11 @@ impl KeptSets {
         (&buf.set, &buf.sketch)
     }
 
+    /// The length of document `d`'s set.
+    fn set_len(&self, d: u32) -> u32 {
+        self.at[d as usize].1
+    }
+
     /// The pages of sets read so far leave the resident set.
     fn release(&self) {
         self.file.release();
@@ -476,7 +481,7 @@ impl KeptSets {
 impl Verifier<'_> {
     /// Verifies the candidate pairs of `docs` (sorted, whole components) and clusters them.
     /// Documents for which `skipped` holds take part in nothing. The verified pairs go to
-    /// `emit` a slice at a time; clustering keeps only their edges and similarities.
+    /// `emit` a slice at a time; clustering keeps only their edges and shared shingles.
     fn batch(
         &self,
         bar: &ProgressBar,
@@ -489,7 +494,8 @@ impl Verifier<'_> {
         let store = self.sets.expect("sets are kept at the page level");
         // Candidates a slice at a time: the sets read are released after each.
         let mut edges: Vec<(u32, u32)> = Vec::new();
-        let mut known: Vec<Similarity> = Vec::new();
+        // Each edge's shared shingles (its similarity follows from the set lengths).
+        let mut shared: Vec<u32> = Vec::new();
         let (candidates, range) = candidates;
         for start in range.clone().step_by(VERIFY_SLICE) {
             let slice = candidates.slice(start..(start + VERIFY_SLICE).min(range.end));
@@ -527,11 +533,21 @@ impl Verifier<'_> {
                     .iter()
                     .map(|p| (local(p.a) as u32, local(p.b) as u32)),
             );
-            known.extend(verified.iter().map(|p| p.similarity));
+            shared.extend(verified.iter().map(|p| p.similarity.intersection));
             emit(verified)?;
         }
         let start = Instant::now();
         let rank: Vec<u32> = docs.iter().map(|&d| self.rank[d as usize]).collect();
+        // An edge's similarity from its shared shingles and the lengths of the two sets.
+        let lens: Vec<u32> = docs.iter().map(|&d| store.set_len(d)).collect();
+        let known = |k: usize| {
+            let (a, b) = edges[k];
+            Similarity {
+                intersection: shared[k],
+                len_a: lens[a as usize],
+                len_b: lens[b as usize],
+            }
+        };
         let (mut buf_a, mut buf_b) = (SetBuf::default(), SetBuf::default());
         let assignments = cluster::cluster_known(
             docs.len(),
