@@ -549,6 +549,7 @@ impl Verifier<'_> {
             }
         };
         let (mut buf_a, mut buf_b) = (SetBuf::default(), SetBuf::default());
+        let mut compared = 0usize;
         let assignments = cluster::cluster_known(
             docs.len(),
             &edges,
@@ -556,6 +557,11 @@ impl Verifier<'_> {
             &rank,
             self.thresholds,
             |a, b| {
+                // The sets read leave the resident set as they do in verification.
+                compared += 1;
+                if compared % VERIFY_SLICE == 0 {
+                    store.release();
+                }
                 let (set_a, _) = store.load(docs[a as usize], &mut buf_a);
                 let (set_b, _) = store.load(docs[b as usize], &mut buf_b);
                 verify::compare(set_a, set_b)
@@ -1578,6 +1584,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         for pairs in found {
             candidates = lsh::merge_unique(&candidates, &pairs);
         }
+        // Under a limit the mapped page keys read for these bands leave the resident set.
+        page_keys.release();
     }
     page_keys.release();
     let max_bucket = BucketPolicy::LINES.all_pairs_up_to;
