@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::hamming;
 use crate::ingest::{self, Corpus};
 use crate::lsh::{
-    self, BandSorter, Bands, BucketPolicy, Entries, KeyedSketches, Keys, SortedVisit,
+    self, BandEntry, BandSorter, Bands, BucketPolicy, Entries, KeyedSketches, Keys, SortedVisit,
 };
 use crate::normalize::{self, Normalized};
 use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, SeenKeys};
@@ -1121,35 +1121,39 @@ struct SpillSorter<'a> {
 
 impl BandSorter for SpillSorter<'_> {
     fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()> {
-        let mut sorter = spill::Sorter::<(u64, u32)>::new(self.dir, self.budget);
-        for entry in entries {
-            sorter.push(entry)?;
+        // Fields in the order entries sort by.
+        let mut sorter = spill::Sorter::<(u64, u32, u64, u16)>::new(self.dir, self.budget);
+        for e in entries {
+            sorter.push((e.key, e.sketch, e.first_key, e.first_band))?;
+            if e.sketch % RELEASE_ENTRIES == RELEASE_ENTRIES - 1 {
+                self.keys.release();
+            }
         }
+        // The bucket walk reads the sorted entries only: the key table can leave the resident
+        // set until the next band reads it again, in order.
         self.keys.release();
-        // The bucket walk looks keys of earlier bands up: released again as it goes.
-        let keys = self.keys;
-        let mut seen = 0u64;
         sorter.finish()?.consume(|merged| {
-            let mut releasing = merged.inspect(|_| {
-                seen += 1;
-                if seen % RELEASE_ENTRIES == 0 {
-                    keys.release();
-                }
-            });
-            sorted(&mut releasing)
+            sorted(
+                &mut merged.map(|(key, sketch, first_key, first_band)| BandEntry {
+                    key,
+                    sketch,
+                    first_key,
+                    first_band,
+                }),
+            )
         })?
     }
 }
 
-/// Sorted band entries walked between two releases of the mapped key table.
-const RELEASE_ENTRIES: u64 = 1 << 20;
+/// Band entries read between two releases of the mapped key table.
+const RELEASE_ENTRIES: u32 = 1 << 20;
 
 /// Sorts band tables in memory on all threads.
 struct ParallelSorter;
 
 impl BandSorter for ParallelSorter {
     fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()> {
-        let mut table: Vec<(u64, u32)> = entries.collect();
+        let mut table: Vec<BandEntry> = entries.collect();
         table.par_sort_unstable();
         sorted(&mut table.into_iter())
     }
