@@ -43,6 +43,7 @@ use crate::shingle;
 use crate::signature::{MinHasher, SimHasher};
 use crate::tokenize::Tokenizer;
 use crate::verify::{self, Similarity, Thresholds};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
@@ -407,27 +408,43 @@ pub fn variant_candidates(
     rank: &[u32],
     tasks: Tasks<'_>,
 ) -> Vec<(u32, u32)> {
-    anchors.sort_unstable_by_key(|&(a, v)| (a, rank[v as usize], v));
-    let anchors: &[(u32, u32)] = anchors;
+    // Texts numbered in (rank, text) order: tables of (key, text) sort by key, rank and text as
+    // plain pairs of words, without a rank lookup in each comparison.
+    let mut by_rank: Vec<u32> = (0..rank.len() as u32).collect();
+    by_rank.sort_unstable_by_key(|&t| (rank[t as usize], t));
+    let mut place = vec![0u32; rank.len()];
+    for (p, &t) in by_rank.iter().enumerate() {
+        place[t as usize] = p as u32;
+    }
+    let sort_by_rank = |keyed: &mut [(u32, u32)]| {
+        for x in keyed.iter_mut() {
+            x.1 = place[x.1 as usize];
+        }
+        keyed.sort_unstable();
+        for x in keyed.iter_mut() {
+            x.1 = by_rank[x.1 as usize];
+        }
+    };
     let bands = match signatures {
         Signatures::MinHash(_) => PARA_BANDS.bands,
         Signatures::SimHash(..) => 1,
     };
+    // Task 0, the largest, sorts the anchors while the others take the bands.
+    let anchors = Mutex::new(anchors);
     let mut pairs: Vec<(u32, u32)> = tasks(bands + 1, &|task| {
         let mut pairs = Vec::new();
-        if let Signatures::SimHash(prints, k) = signatures
-            && task == 0
-        {
+        if task == 0 {
+            let mut anchors = anchors.lock().expect("no task panics");
+            sort_by_rank(&mut anchors);
+            buckets(&anchors, &mut pairs);
+        } else if let Signatures::SimHash(prints, k) = signatures {
             pairs = hamming::candidates(prints, include, rank, k);
-        } else if let Signatures::MinHash(band_keys) = signatures
-            && task < bands
-        {
+        } else if let Signatures::MinHash(band_keys) = signatures {
+            let band = task - 1;
             let mut keyed: Vec<(u32, u32)> =
-                include.iter().map(|&t| (band_keys(t)[task], t)).collect();
-            keyed.sort_unstable_by_key(|&(k, t)| (k, rank[t as usize], t));
+                include.iter().map(|&t| (band_keys(t)[band], t)).collect();
+            sort_by_rank(&mut keyed);
             buckets(&keyed, &mut pairs);
-        } else {
-            buckets(anchors, &mut pairs);
         }
         pairs
     })
@@ -473,7 +490,8 @@ fn buckets(keyed: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>) {
 
 /// The variants: distinct keys of the instances that count as copies.
 struct Variants {
-    keys: Vec<u64>,
+    /// The variant of each normalized text's key; variants are numbered in key order.
+    index: FxHashMap<u64, u32>,
     /// Per instance: its variant, or `u32::MAX`.
     of_instance: Vec<u32>,
     /// Per variant: its first instance and its normalized length.
@@ -484,16 +502,12 @@ struct Variants {
 
 fn variants(instances: &[Instance], min_chars: u32) -> Variants {
     // A short line that is boilerplate on some site (`搜索`, `相关范文推荐`) counts wherever it is.
-    let mut flagged: Vec<u64> = instances
+    let flagged: FxHashSet<u64> = instances
         .iter()
         .filter(|i| i.print.boilerplate)
         .map(|i| i.print.key)
         .collect();
-    flagged.sort_unstable();
-    flagged.dedup();
-    let counts = |p: &ParaPrint| {
-        p.boilerplate || p.chars >= min_chars || flagged.binary_search(&p.key).is_ok()
-    };
+    let counts = |p: &ParaPrint| p.boilerplate || p.chars >= min_chars || flagged.contains(&p.key);
     let mut keys: Vec<u64> = instances
         .iter()
         .filter(|i| counts(&i.print))
@@ -501,6 +515,13 @@ fn variants(instances: &[Instance], min_chars: u32) -> Variants {
         .collect();
     keys.sort_unstable();
     keys.dedup();
+    // Variants are numbered in key order; a map finds them (a binary search per instance took
+    // 1 s of the 100k crawl's 2.4M paragraphs).
+    let index: FxHashMap<u64, u32> = keys
+        .iter()
+        .enumerate()
+        .map(|(v, &k)| (k, v as u32))
+        .collect();
     let mut first = vec![u32::MAX; keys.len()];
     let mut chars = vec![0u32; keys.len()];
     let mut copies = vec![0u32; keys.len()];
@@ -511,7 +532,7 @@ fn variants(instances: &[Instance], min_chars: u32) -> Variants {
             if !counts(&inst.print) {
                 return u32::MAX;
             }
-            let v = keys.binary_search(&inst.print.key).expect("key collected") as u32;
+            let v = index[&inst.print.key];
             if first[v as usize] == u32::MAX {
                 first[v as usize] = i as u32;
                 chars[v as usize] = inst.print.chars;
@@ -521,7 +542,7 @@ fn variants(instances: &[Instance], min_chars: u32) -> Variants {
         })
         .collect();
     Variants {
-        keys,
+        index,
         of_instance,
         first,
         chars,
@@ -539,23 +560,20 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         sites,
         settings,
     } = input;
-    let v = variants(&instances, settings.min_chars);
-    let n = v.keys.len();
+    let mut v = variants(&instances, settings.min_chars);
+    let n = v.first.len();
 
     // Rank: longest first, then most copies, then first seen.
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by_key(|&x| {
-        let x = x as usize;
-        (
-            std::cmp::Reverse(v.chars[x]),
-            std::cmp::Reverse(v.copies[x]),
-            v.first[x],
-        )
-    });
+    // (Sorted as plain tuples, the keys complemented for the descending ones.)
+    let mut order: Vec<(u32, u32, u32, u32)> = (0..n)
+        .map(|x| (!v.chars[x], !v.copies[x], v.first[x], x as u32))
+        .collect();
+    order.sort_unstable();
     let mut rank = vec![0u32; n];
-    for (r, &x) in order.iter().enumerate() {
+    for (r, &(.., x)) in order.iter().enumerate() {
         rank[x as usize] = r as u32;
     }
+    drop(order);
 
     // Texts fingerprinted first (f, numbered across the workers' lists in order) and variants
     // (x) map to each other; candidates come in f. Nothing is copied but the anchors.
@@ -577,7 +595,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         variant_of.extend(
             part.keys
                 .iter()
-                .map(|k| v.keys.binary_search(k).map_or(u32::MAX, |x| x as u32)),
+                .map(|k| v.index.get(k).copied().unwrap_or(u32::MAX)),
         );
         let base = offsets[w];
         anchors.extend(
@@ -586,6 +604,8 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
                 .map(|(a, i)| (a, i + base)),
         );
     }
+    // Held no longer than needed: at 100k pages it is 32 MB.
+    drop(std::mem::take(&mut v.index));
     let include: Vec<u32> = (0..texts as u32)
         .filter(|&f| variant_of[f as usize] != u32::MAX)
         .collect();
@@ -707,33 +727,42 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     }
 
     // Clusters: every instance of the variants of one representative.
-    let mut of_rep: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (i, &x) in v.of_instance.iter().enumerate() {
-        if x != u32::MAX {
-            of_rep[assignments[x as usize].representative as usize].push(i as u32);
-        }
-    }
-    struct Pending {
+    // Instances grouped by representative, in instance order within each group.
+    let mut by_rep: Vec<(u32, u32)> = v
+        .of_instance
+        .iter()
+        .enumerate()
+        .filter(|&(_, &x)| x != u32::MAX)
+        .map(|(i, &x)| (assignments[x as usize].representative, i as u32))
+        .collect();
+    by_rep.sort_unstable();
+    let members: Vec<u32> = by_rep.iter().map(|&(_, i)| i).collect();
+    struct Pending<'a> {
         rep: u32,
-        members: Vec<u32>,
+        members: &'a [u32],
         pages: u32,
     }
-    let mut pending: Vec<Pending> = of_rep
-        .into_iter()
-        .enumerate()
-        .filter(|(_, m)| m.len() >= 2)
-        .map(|(rep, members)| {
-            let mut docs: Vec<u32> = members.iter().map(|&i| instances[i as usize].doc).collect();
-            docs.dedup();
-            docs.sort_unstable();
-            docs.dedup();
-            Pending {
-                rep: rep as u32,
-                members,
-                pages: docs.len() as u32,
-            }
-        })
-        .collect();
+    let mut pending: Vec<Pending<'_>> = Vec::new();
+    let mut start = 0;
+    let mut docs: Vec<u32> = Vec::new();
+    for group in by_rep.chunk_by(|a, b| a.0 == b.0) {
+        let of_group = &members[start..start + group.len()];
+        start += group.len();
+        if of_group.len() < 2 {
+            continue;
+        }
+        docs.clear();
+        docs.extend(of_group.iter().map(|&i| instances[i as usize].doc));
+        docs.dedup();
+        docs.sort_unstable();
+        docs.dedup();
+        pending.push(Pending {
+            rep: group[0].0,
+            members: of_group,
+            pages: docs.len() as u32,
+        });
+    }
+    drop(by_rep);
     pending.sort_by_key(|p| {
         (
             std::cmp::Reverse(p.members.len()),
@@ -761,7 +790,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         let mut last_doc = u32::MAX;
         // The longest copy seen so far on the current page.
         let mut longest_here = 0u32;
-        for &i in &p.members {
+        for &i in p.members {
             let inst = &instances[i as usize];
             let x = v.of_instance[i as usize];
             variants.push(x);
@@ -1018,6 +1047,53 @@ mod tests {
         let (scan, _) = run(&pages, &[None, None]);
         assert!(scan.membership.iter().all(|m| m.is_none()));
         assert!(scan.clusters.is_empty());
+    }
+
+    #[test]
+    fn candidate_buckets_are_ordered_by_rank_as_a_plain_sort_orders_them() {
+        // 400 texts, band keys and anchors from small ranges: buckets of every size, most past
+        // the all-pairs limit (stars around the best-ranked text), ranks with ties.
+        let texts = 400u32;
+        let mut state = 5u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % m) as u32
+        };
+        let bands: Vec<u32> = (0..texts as usize * PARA_BANDS.bands)
+            .map(|_| next(6))
+            .collect();
+        let rank: Vec<u32> = (0..texts).map(|_| next(150)).collect();
+        let include: Vec<u32> = (0..texts).filter(|t| t % 7 != 3).collect();
+        let anchors: Vec<(u32, u32)> = (0..3000)
+            .map(|_| (next(40), include[next(include.len() as u64) as usize]))
+            .collect();
+        let bands_of = |t: u32| &bands[t as usize * PARA_BANDS.bands..][..PARA_BANDS.bands];
+        let got = variant_candidates(
+            Signatures::MinHash(&bands_of),
+            &include,
+            &mut anchors.clone(),
+            &rank,
+            &sequential,
+        );
+        let by_rank = |keyed: &mut Vec<(u32, u32)>| {
+            keyed.sort_by_key(|&(k, t)| (k, rank[t as usize], t));
+        };
+        let mut expected = Vec::new();
+        for band in 0..PARA_BANDS.bands {
+            let mut keyed: Vec<(u32, u32)> =
+                include.iter().map(|&t| (bands_of(t)[band], t)).collect();
+            by_rank(&mut keyed);
+            buckets(&keyed, &mut expected);
+        }
+        let mut sorted = anchors.clone();
+        by_rank(&mut sorted);
+        buckets(&sorted, &mut expected);
+        expected.sort_unstable();
+        expected.dedup();
+        assert!(expected.len() > 1000, "{} pairs", expected.len());
+        assert_eq!(got, expected);
     }
 
     #[test]
