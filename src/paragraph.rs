@@ -44,7 +44,6 @@ use crate::signature::{MinHasher, SimHasher};
 use crate::tokenize::Tokenizer;
 use crate::verify::{self, Similarity, Thresholds};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::HashSet;
 use std::sync::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -145,13 +144,14 @@ pub fn shingle_set(
 
 /// Paragraph texts already fingerprinted by some worker, so each distinct text is done once.
 pub struct SeenKeys {
-    shards: Vec<Mutex<HashSet<u64>>>,
+    /// Keys are hashes already: a multiply mixes them enough, where SipHash hashed each again.
+    shards: Vec<Mutex<FxHashSet<u64>>>,
 }
 
 impl Default for SeenKeys {
     fn default() -> Self {
         SeenKeys {
-            shards: (0..64).map(|_| Mutex::new(HashSet::new())).collect(),
+            shards: (0..64).map(|_| Mutex::new(FxHashSet::default())).collect(),
         }
     }
 }
