@@ -394,28 +394,6 @@ struct SetBuf {
     sketch: Vec<u32>,
 }
 
-/// The first `set` little-endian words of `bytes` and the rest: in place where they are aligned
-/// (the file is mapped) on a little-endian machine, copied into `buf` otherwise.
-fn set_words<'a>(bytes: &'a [u8], set: u32, buf: &'a mut SetBuf) -> (&'a [u32], &'a [u32]) {
-    if cfg!(target_endian = "little")
-        && let Ok(words) = <[u32] as zerocopy::FromBytes>::ref_from_bytes(bytes)
-    {
-        return words.split_at(set as usize);
-    }
-    let (set_bytes, sketch_bytes) = bytes.split_at(set as usize * 4);
-    let words = |bytes: &[u8], out: &mut Vec<u32>| {
-        out.clear();
-        out.extend(
-            bytes
-                .chunks_exact(4)
-                .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
-        );
-    };
-    words(set_bytes, &mut buf.set);
-    words(sketch_bytes, &mut buf.sketch);
-    (&buf.set, &buf.sketch)
-}
-
 /// Writes the sets of [`KeptSets`] a wave of pages at a time.
 struct SetWriter {
     chunks: Option<std::sync::mpsc::SyncSender<SetChunk>>,
@@ -481,12 +459,21 @@ impl SetWriter {
 }
 
 impl KeptSets {
-    /// The set and sketch of document `d` ([`set_words`]).
-    fn load<'a>(&'a self, d: u32, buf: &'a mut SetBuf) -> (&'a [u32], &'a [u32]) {
+    /// The set and sketch of document `d`.
+    fn load<'a>(&self, d: u32, buf: &'a mut SetBuf) -> (&'a [u32], &'a [u32]) {
         let (first, set, sketch) = self.at[d as usize];
-        let from = first as usize * 4;
-        let bytes = &self.file.bytes()[from..from + (set + sketch) as usize * 4];
-        set_words(bytes, set, buf)
+        let bytes = &self.file.bytes()[first as usize * 4..];
+        let words = |from: usize, n: u32, out: &mut Vec<u32>| {
+            out.clear();
+            out.extend(
+                bytes[from * 4..(from + n as usize) * 4]
+                    .chunks_exact(4)
+                    .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
+            );
+        };
+        words(0, set, &mut buf.set);
+        words(set as usize, sketch, &mut buf.sketch);
+        (&buf.set, &buf.sketch)
     }
 
     /// The length of document `d`'s set.
@@ -2032,27 +2019,6 @@ pub fn run(config: &Config) -> Result<Summary> {
 mod tests {
     use super::*;
     use crate::tokenize::TokenizerKind;
-
-    /// Kept words read in place where aligned, copied where not, the same either way.
-    #[test]
-    fn set_words_are_the_same_in_place_and_copied() {
-        let words: Vec<u32> = (0..37u32).map(|i| i.wrapping_mul(0x9E37_79B9)).collect();
-        let le: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        // Aligned for u32: the words' own memory, as little-endian bytes on this machine.
-        let aligned: &[u8] = zerocopy::IntoBytes::as_bytes(&words[..]);
-        // One byte off: never aligned for u32.
-        let mut shifted = vec![0u8; le.len() + 1];
-        shifted[1..].copy_from_slice(&le);
-        let (mut buf, mut other) = (SetBuf::default(), SetBuf::default());
-        let (set, sketch) = set_words(&shifted[1..], 30, &mut buf);
-        assert_eq!((set, sketch), (&words[..30], &words[30..]));
-        assert_eq!(set.as_ptr(), buf.set.as_ptr(), "copied");
-        if cfg!(target_endian = "little") {
-            let (set, sketch) = set_words(aligned, 30, &mut other);
-            assert_eq!((set, sketch), (&words[..30], &words[30..]));
-            assert_eq!(set.as_ptr(), words.as_ptr(), "in place");
-        }
-    }
 
     /// A verified pair written to a run or pairs file reads back as itself, and records sort
     /// as their pairs do.
