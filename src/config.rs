@@ -127,10 +127,9 @@ impl Config {
     }
 
     /// Bytes of shingle sets in one batch of page verification: a quarter of what the pages leave
-    /// of the memory limit, at
-    /// most [`crate::pipeline::VERIFY_BUDGET`] (the run size, when set). A connected component
-    /// heavier than that is a batch of its own; page sets are read from the kept-set file, the
-    /// paragraph level holds a quarter of this in memory.
+    /// of the memory limit, at most [`crate::pipeline::VERIFY_BUDGET`] (the run size, when set).
+    /// A connected component heavier than that is a batch of its own; page sets are read from
+    /// the kept-set file, the paragraph level holds a quarter of this in memory.
     pub fn verify_budget(&self) -> u64 {
         let budget = crate::pipeline::VERIFY_BUDGET;
         match (self.limit_left(), self.spill_run_bytes) {

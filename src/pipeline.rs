@@ -1594,7 +1594,6 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         // Under a limit the mapped page keys read for these bands leave the resident set.
         page_keys.release();
     }
-    page_keys.release();
     let max_bucket = BucketPolicy::LINES.all_pairs_up_to;
     let line_candidates = match &spill {
         Some(dir) => {
