@@ -451,10 +451,9 @@ impl SetWriter {
     fn finish(mut self) -> Result<KeptSets> {
         self.chunks = None;
         let (file, at) = self.writer.join().expect("the set writer does not panic")?;
-        Ok(KeptSets {
-            file: file.map(false)?,
-            at,
-        })
+        let file = file.map(false)?;
+        file.read_at_random();
+        Ok(KeptSets { file, at })
     }
 }
 

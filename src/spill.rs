@@ -628,6 +628,11 @@ impl MappedKeys {
     pub fn release(&self) {
         self.buffer.release();
     }
+
+    /// The file will be read at random: no read-ahead ([`crate::ingest::Buffer::read_at_random`]).
+    pub fn read_at_random(&self) {
+        self.buffer.read_at_random();
+    }
 }
 
 /// Removes a mapped file when dropped (after its mapping: fields drop in order).

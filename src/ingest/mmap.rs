@@ -88,6 +88,13 @@ impl Buffer {
         }
     }
 
+    /// A mapped buffer: [`Mapping::read_at_random`]. An owned one: nothing.
+    pub fn read_at_random(&self) {
+        if let Buffer::Mapped(mapping) = self {
+            mapping.read_at_random();
+        }
+    }
+
     /// A mapped buffer: [`Mapping::release`]. An owned one: nothing.
     pub fn release(&self) {
         if let Buffer::Mapped(mapping) = self {
@@ -141,6 +148,16 @@ impl Mapping {
     /// The path the file was mapped from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Tells the kernel that the mapping will be read at random: a page read from disk brings
+    /// no read-ahead with it. Files are mapped for sequential reading (large read-ahead); a file
+    /// read a few pages here and there, such as the kept sets in verification, would otherwise
+    /// read many times its bytes from disk once the page cache cannot hold it. Failure leaves
+    /// the advice as it was, which is harmless.
+    pub fn read_at_random(&self) {
+        #[cfg(unix)]
+        let _ = self.map.advise(memmap2::Advice::Random);
     }
 
     /// Takes the mapping's pages out of this process's resident set once a stage has read them:
