@@ -477,3 +477,33 @@ fn boilerplate_learned_per_site_is_left_out_of_fingerprints() {
         "stripped {stripped} vs kept {kept}"
     );
 }
+
+/// Each cluster's excerpt is its own representative's text, also when the clusters (largest
+/// first) come in another order than their representatives (input order), as the excerpts are
+/// read in input order.
+#[test]
+fn cluster_excerpts_belong_to_their_representatives() {
+    let a = articles();
+    let dir = Dir::new();
+    // The plan twice, first in the input; the company report three times, after it.
+    dir.write("crawl/a.cn/plan.txt", &a.plan);
+    dir.write("crawl/b.cn/plan.txt", &a.plan);
+    for site in ["c.cn", "d.cn", "e.cn"] {
+        dir.write(&format!("crawl/{site}/company.txt"), &a.company);
+    }
+    dir.write("crawl/f.cn/district.txt", &a.district);
+    dir.scan(&["crawl", "--out", "report", "--level", "page", "--quiet"])
+        .expect_code(0);
+    let clusters = rows(&dir.join("report/clusters.csv"));
+    let firsts: Vec<(&str, &str)> = clusters
+        .iter()
+        .map(|c| (c["size"].as_str(), c["representative_id"].as_str()))
+        .collect();
+    assert_eq!(firsts, [("3", "c.cn/company.txt"), ("2", "a.cn/plan.txt")]);
+    let folded = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (cluster, text) in clusters.iter().zip([&a.company, &a.plan]) {
+        let excerpt = cluster["excerpt"].trim_end_matches('…');
+        assert!(excerpt.chars().count() >= 50, "{cluster:?}");
+        assert!(folded(text).starts_with(excerpt), "{excerpt} / {text}");
+    }
+}
