@@ -6,7 +6,10 @@
 #
 #   scripts/bench.sh [--pages-list "10000 100000"] [--full] [--seed S] [--repeat R]
 #                    [--peer-max-pages N] [--peer-repeat R] [--peers "datasketch rensa"]
-#                    [--no-peers] [--no-jieba]
+#                    [--no-peers] [--no-jieba] [--level page|paragraph|both]
+#
+# --level is passed to every neardup scan (default: neardup's own, both levels) and noted in the
+# tool_version column; the peers find page pairs only, so `--level page` is the like-for-like run.
 #
 # Needs: cargo, python3 (with venv), /usr/bin/time (GNU time). The peers are installed with pip
 # into bench-out/venv on the first run; if that fails the peers are skipped with the reason.
@@ -22,6 +25,7 @@ PEER_REPEAT=""
 PEER_LIST="datasketch rensa"
 PEERS=1
 JIEBA=1
+LEVEL=
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --pages-list) PAGES_LIST="$2"; shift 2 ;;
@@ -33,6 +37,7 @@ while [[ $# -gt 0 ]]; do
         --peers) PEER_LIST="$2"; shift 2 ;;
         --no-peers) PEERS=0; shift ;;
         --no-jieba) JIEBA=0; shift ;;
+        --level) LEVEL="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -66,6 +71,11 @@ CPU=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:s
 CPU=${CPU:-unknown}
 RUSTC=$(rustc --version)
 NEARDUP_VERSION=$("$BIN/neardup" --version)
+LEVEL_ARGS=()
+if [[ -n $LEVEL ]]; then
+    LEVEL_ARGS=(--level "$LEVEL")
+    NEARDUP_VERSION="$NEARDUP_VERSION (--level $LEVEL)"
+fi
 
 COLUMNS_TSV="run_id	date	commit	nproc	cpu	rustc	tool	tool_version	tokenizer	threads	pages	mb	repeat	wall_s	cpu_s	peak_rss_mb	mb_per_s	pages_per_s	precision	recall	f1	traditional_recall	contained_recall	neardup_speedup"
 if [[ ! -s $RESULTS ]]; then
@@ -192,14 +202,14 @@ for pages in $PAGES_LIST; do
             dir=$runs/neardup-$tok
             rm -rf "$dir/report"
             record neardup "$NEARDUP_VERSION" "$tok" "$NPROC" "$pages" "$corpus" "$dir" "$rep" "" -- \
-                "$BIN/neardup" scan "$corpus/pages.jsonl" --out "$dir/report" --tokenizer "$tok"
+                "$BIN/neardup" scan "$corpus/pages.jsonl" --out "$dir/report" --tokenizer "$tok" "${LEVEL_ARGS[@]}"
             if [[ $tok == char ]]; then char_wall=$LAST_WALL; fi
         done
         # One thread, for comparison with the single-threaded peers.
         dir=$runs/neardup-char-j1
         rm -rf "$dir/report"
         record neardup "$NEARDUP_VERSION" char 1 "$pages" "$corpus" "$dir" "$rep" "" -- \
-            "$BIN/neardup" scan "$corpus/pages.jsonl" --out "$dir/report" --tokenizer char -j 1
+            "$BIN/neardup" scan "$corpus/pages.jsonl" --out "$dir/report" --tokenizer char -j 1 "${LEVEL_ARGS[@]}"
         [[ $rep -le $peer_repeat ]] || continue
         for tool in "${tools[@]}"; do
             version="$tool $("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('$tool'))") (Python $PY_VERSION)"
@@ -222,7 +232,7 @@ for r in rows:
     groups.setdefault((int(r["pages"]), r["tool"], r["tokenizer"], r["threads"]), []).append(r)
 first = rows[0]
 print(f"Run {sys.argv[2]}: commit {first['commit']}, {first['nproc']} cores ({first['cpu']}), "
-      f"{first['rustc']}. Medians of `runs` runs; quality columns are the same in every run.\n")
+      f"{first['rustc']}, {next((r['tool_version'] for r in rows if r['tool'] == 'neardup'), '')}. Medians of `runs` runs; quality columns are the same in every run.\n")
 print("| pages | MB | tool | tokens | threads | runs | wall s | CPU s | peak RSS MB | MB/s | pages/s "
       "| precision | recall | F1 | trad. recall | contained recall | neardup char speed-up (wall) "
       "| (CPU) |")
