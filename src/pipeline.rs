@@ -633,8 +633,8 @@ impl Verifier<'_> {
 /// slices: a page cache smaller than the batch's sets still holds it between them. In candidate
 /// order (by the first document), the second document of each pair is anywhere in the file: in a
 /// 640 MB cgroup, a 1M-page crawl's largest batch (555k pages, 7.3M pairs, 3.3 GB of sets) took
-/// 814 s to verify in candidate order, reading about 45 GB from disk, and 341 to 353 s in this
-/// order, reading 19.5 GB.
+/// 814 s to verify in candidate order, reading about 45 GB from disk (estimated: the run's reads
+/// less the other stages' in a sampled run), and 341 to 353 s in this order, reading 19.5 GB.
 ///
 /// Cost: two passes over the pairs and the graph in memory, 8 bytes a pair and 12 a document.
 fn graph_order(
