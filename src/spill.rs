@@ -571,6 +571,33 @@ impl KeyFile {
         Ok(())
     }
 
+    /// Flushes the file and opens it for positional reads ([`KeyReader`]): words read at random
+    /// are copied out of the page cache, never mapped, so they take no room in the resident set
+    /// and need no page faults. Unix only; elsewhere `None`, and the file is to be mapped.
+    #[cfg(unix)]
+    pub fn reader(self) -> Result<KeyReader> {
+        let KeyFile {
+            path,
+            out,
+            bytes,
+            dir,
+        } = self;
+        let file = out.into_inner().map_err(|e| Error::Write {
+            path: path.clone(),
+            source: e.into_error(),
+        })?;
+        drop(file);
+        let file = File::open(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(KeyReader {
+            file,
+            words: bytes / 4,
+            guard: MappedFile { path, _dir: dir },
+        })
+    }
+
     /// Flushes the file and maps it (or reads it, where it cannot be mapped). `sync`: first
     /// write it out to the disk, so that its pages in the page cache are clean and can be
     /// dropped under memory pressure (a memory limit) rather than written back then.
@@ -612,6 +639,42 @@ impl KeyFile {
     }
 }
 
+/// The words of a [`KeyFile`], read at given positions; the file is removed when this is
+/// dropped.
+#[cfg(unix)]
+pub struct KeyReader {
+    file: File,
+    words: u64,
+    guard: MappedFile,
+}
+
+#[cfg(unix)]
+impl KeyReader {
+    /// Reads `out.len()` words from word `first` on.
+    pub fn read_u32(&self, first: u64, out: &mut [u32]) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let err = |source| Error::Read {
+            path: self.guard.path.clone(),
+            source,
+        };
+        if first + out.len() as u64 > self.words {
+            return Err(err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "read past the end of a key file",
+            )));
+        }
+        self.file
+            .read_exact_at(bytemuck::cast_slice_mut(out), first * 4)
+            .map_err(err)?;
+        if cfg!(target_endian = "big") {
+            for w in out.iter_mut() {
+                *w = u32::from_le(*w);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The words of a [`KeyFile`], mapped; the file is removed when this is dropped.
 pub struct MappedKeys {
     buffer: crate::ingest::Buffer,
@@ -635,7 +698,7 @@ impl MappedKeys {
     }
 }
 
-/// Removes a mapped file when dropped (after its mapping: fields drop in order).
+/// Removes a key file when dropped (after its mapping or handle: fields drop in order).
 struct MappedFile {
     path: PathBuf,
     _dir: Arc<DirInner>,
@@ -1015,5 +1078,31 @@ mod tests {
             0,
             "removed with its map"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_readers_read_what_was_appended_where_it_was_and_go_away() {
+        let dir = SpillDir::new().unwrap();
+        let words: Vec<u32> = (0..70_000u32)
+            .map(|i| i.wrapping_mul(0x9E37_79B9) ^ (i >> 3))
+            .collect();
+        let mut file = KeyFile::create(&dir, "sets").unwrap();
+        for part in words.chunks(1000) {
+            file.append_u32(part).unwrap();
+        }
+        let reader = file.reader().unwrap();
+        // Ranges that start and end inside pages and cross them, and the very end.
+        for (first, len) in [(0, 1), (3, 1021), (1023, 4097), (50_001, 7), (69_000, 1000)] {
+            let mut out = vec![0u32; len];
+            reader.read_u32(first as u64, &mut out).unwrap();
+            assert_eq!(out, words[first..first + len], "{first}+{len}");
+        }
+        let mut out = vec![0u32; 2];
+        let error = reader.read_u32(69_999, &mut out).unwrap_err().to_string();
+        assert!(error.contains("sets-"), "names the file: {error}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        drop(reader);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
