@@ -12,7 +12,7 @@
 //! `(key, sketch)` pairs per band, plus the pairs of each bucket.
 
 use crate::error::Result;
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, Ordering};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// What a bucket yields.
@@ -234,6 +234,42 @@ pub type SortedVisit<'a> = dyn FnMut(&mut Entries<'_>) -> Result<()> + 'a;
 pub trait BandSorter {
     /// The entries in sorted order.
     fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()>;
+
+    /// The entries sorted into a table in memory, where this sorter keeps them there; `None`
+    /// for a sorter that only streams them to [`BandSorter::sort`]'s visitor.
+    fn sorted_table(&mut self, _entries: &mut Entries<'_>) -> Option<Vec<BandEntry>> {
+        None
+    }
+
+    /// `walk` applied to every piece, the results in piece order: the driver may walk pieces in
+    /// parallel.
+    fn walk_pieces(&mut self, pieces: &[&[BandEntry]], walk: &PieceWalk<'_>) -> Vec<Walked> {
+        pieces.iter().map(|piece| walk(piece)).collect()
+    }
+}
+
+/// Walks one piece of a sorted band table that begins and ends at bucket boundaries.
+pub type PieceWalk<'a> = dyn Fn(&[BandEntry]) -> Walked + Sync + 'a;
+
+/// The pairs a piece of a band table yielded, in the order a walk of the whole table yields them.
+pub type Walked = Vec<SketchPair>;
+
+/// Pieces of a sorted table for [`BandSorter::walk_pieces`]: about `count` of them, each ending
+/// where a key ends, so that no bucket is split.
+fn bucket_pieces(table: &[BandEntry], count: usize) -> Vec<&[BandEntry]> {
+    let target = table.len().div_ceil(count.max(1)).max(1);
+    let mut pieces = Vec::with_capacity(count + 1);
+    let mut rest = table;
+    while !rest.is_empty() {
+        let mut end = target.min(rest.len());
+        while end < rest.len() && rest[end].key == rest[end - 1].key {
+            end += 1;
+        }
+        let (piece, tail) = rest.split_at(end);
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces
 }
 
 /// Sorts in memory with `sort_unstable` (sequential; the driver uses a parallel sort).
@@ -278,22 +314,16 @@ pub fn keyed_sketch_pairs(
     assert!(bands <= 8, "at most 8 bands");
     let n = owner.len();
     debug_assert_eq!(sketches.keys.len(), n * bands);
-    // Bit `band` of `yields[s]`: the bucket of sketch `s` in that band yielded its pairs.
-    // (Bits are set while a band's sorted entries are walked, after its entries were read.)
-    let yields = vec![Cell::new(0u8); n];
-    let mut bucket: Vec<BandEntry> = Vec::with_capacity(max_bucket + 1);
+    // Bit `band` of `yields[s]`: the bucket of sketch `s` in that band yielded its pairs. A band's
+    // bits are set while its sorted entries are walked, after its entries were read, and only by
+    // the walk of the sketch's own bucket (pieces of a table never split a bucket), so relaxed
+    // loads and stores suffice.
+    let yields: Vec<AtomicU8> = (0..n).map(|_| AtomicU8::new(0)).collect();
     // Keys in memory are cheap to look up at random; a mapped table is not.
     let exact = matches!(sketches.keys, Keys::Words(_));
     for band in 0..bands {
-        // Whether the two sketches were in one yielding bucket of a band before this one.
-        let earlier = |x: &BandEntry, y: &BandEntry| {
-            let (xs, ys) = (x.sketch as usize, y.sketch as usize);
-            (0..band).any(|e| {
-                yields[xs].get() >> e & 1 == 1 && sketches.key(xs, e) == sketches.key(ys, e)
-            })
-        };
         let mut entries = (0..n).map(|s| {
-            let first = yields[s].get().trailing_zeros() as usize;
+            let first = yields[s].load(Ordering::Relaxed).trailing_zeros() as usize;
             let (first_band, first_key) = if first < band {
                 (first as u16, sketches.key(s, first))
             } else {
@@ -306,53 +336,114 @@ pub fn keyed_sketch_pairs(
                 first_band,
             }
         });
-        sorter.sort(&mut entries, &mut |sorted| {
-            let mut sorted = sorted.peekable();
-            while let Some(first) = sorted.next() {
-                bucket.clear();
-                bucket.push(first);
-                let mut size = 1;
-                while let Some(next) = sorted.peek() {
-                    if next.key != first.key {
-                        break;
-                    }
-                    size += 1;
-                    if size <= max_bucket {
-                        bucket.push(*next);
-                    }
-                    sorted.next();
-                }
-                if size < 2 || size > max_bucket {
-                    continue;
-                }
-                for e in &bucket {
-                    let bits = &yields[e.sketch as usize];
-                    bits.set(bits.get() | 1 << band);
-                }
-                for (i, x) in bucket.iter().enumerate() {
-                    for y in &bucket[i + 1..] {
-                        let (dx, dy) = (owner[x.sketch as usize], owner[y.sketch as usize]);
-                        if dx == dy || x.shared_first(y) || exact && earlier(x, y) {
-                            continue;
-                        }
-                        let (a, b, sketch_a, sketch_b) = if dx < dy {
-                            (dx, dy, x.sketch, y.sketch)
-                        } else {
-                            (dy, dx, y.sketch, x.sketch)
-                        };
-                        emit(SketchPair {
-                            a,
-                            b,
-                            sketch_a,
-                            sketch_b,
-                        })?;
-                    }
-                }
+        let walk = BucketWalk {
+            sketches,
+            yields: &yields,
+            band,
+            max_bucket,
+            exact,
+        };
+        if let Some(table) = sorter.sorted_table(&mut entries) {
+            let pieces = bucket_pieces(&table, PIECES);
+            let walked = sorter.walk_pieces(&pieces, &|piece| {
+                let mut pairs = Vec::new();
+                let mut bucket = Vec::new();
+                walk.walk(&mut piece.iter().copied(), &mut bucket, &mut |pair| {
+                    pairs.push(pair);
+                    Ok(())
+                })
+                .expect("collecting pairs does not fail");
+                pairs
+            });
+            for pair in walked.into_iter().flatten() {
+                emit(pair)?;
             }
-            Ok(())
-        })?;
+        } else {
+            let mut bucket: Vec<BandEntry> = Vec::with_capacity(max_bucket + 1);
+            sorter.sort(&mut entries, &mut |sorted| {
+                walk.walk(sorted, &mut bucket, emit)
+            })?;
+        }
     }
     Ok(())
+}
+
+/// Pieces a band table held in memory is cut into for [`BandSorter::walk_pieces`]: enough for
+/// a few threads to share evenly.
+const PIECES: usize = 64;
+
+/// The walk of one band's sorted entries in [`keyed_sketch_pairs`].
+struct BucketWalk<'a> {
+    sketches: KeyedSketches<'a>,
+    yields: &'a [AtomicU8],
+    band: usize,
+    max_bucket: usize,
+    exact: bool,
+}
+
+impl BucketWalk<'_> {
+    /// Yields the pairs of the buckets of `sorted` (whole buckets) to `emit`, and marks their
+    /// sketches as yielding in this band.
+    fn walk(
+        &self,
+        sorted: &mut Entries<'_>,
+        bucket: &mut Vec<BandEntry>,
+        emit: &mut dyn FnMut(SketchPair) -> Result<()>,
+    ) -> Result<()> {
+        let (band, max_bucket, owner) = (self.band, self.max_bucket, self.sketches.owner);
+        let (sketches, yields) = (self.sketches, self.yields);
+        // Whether the two sketches were in one yielding bucket of a band before this one.
+        let earlier = |x: &BandEntry, y: &BandEntry| {
+            let (xs, ys) = (x.sketch as usize, y.sketch as usize);
+            (0..band).any(|e| {
+                yields[xs].load(Ordering::Relaxed) >> e & 1 == 1
+                    && sketches.key(xs, e) == sketches.key(ys, e)
+            })
+        };
+        let mut sorted = sorted.peekable();
+        while let Some(first) = sorted.next() {
+            bucket.clear();
+            bucket.push(first);
+            let mut size = 1;
+            while let Some(next) = sorted.peek() {
+                if next.key != first.key {
+                    break;
+                }
+                size += 1;
+                if size <= max_bucket {
+                    bucket.push(*next);
+                }
+                sorted.next();
+            }
+            if size < 2 || size > max_bucket {
+                continue;
+            }
+            for e in bucket.iter() {
+                let bits = &yields[e.sketch as usize];
+                bits.store(bits.load(Ordering::Relaxed) | 1 << band, Ordering::Relaxed);
+            }
+            for (i, x) in bucket.iter().enumerate() {
+                for y in &bucket[i + 1..] {
+                    let (dx, dy) = (owner[x.sketch as usize], owner[y.sketch as usize]);
+                    if dx == dy || x.shared_first(y) || self.exact && earlier(x, y) {
+                        continue;
+                    }
+                    let (a, b, sketch_a, sketch_b) = if dx < dy {
+                        (dx, dy, x.sketch, y.sketch)
+                    } else {
+                        (dy, dx, y.sketch, x.sketch)
+                    };
+                    emit(SketchPair {
+                        a,
+                        b,
+                        sketch_a,
+                        sketch_b,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Candidate document pairs of one band of page keys, sorted and unique: as [`band_pairs`] on
@@ -703,6 +794,21 @@ mod tests {
                     Ok(())
                 })
                 .unwrap();
+                // A table walked in pieces yields the same pairs in the same order.
+                let mut pieces = 0;
+                let mut in_pieces = Vec::new();
+                keyed_sketch_pairs(
+                    sketches,
+                    max_bucket,
+                    &mut TableSorter(&mut pieces),
+                    &mut |p| {
+                        in_pieces.push(p);
+                        Ok(())
+                    },
+                )
+                .unwrap();
+                assert_eq!(in_pieces, got, "max_bucket {max_bucket}");
+                assert!(pieces > bands.bands * 8, "{pieces} pieces");
                 let yielded = got.len();
                 got.sort_unstable();
                 got.dedup();
@@ -731,6 +837,54 @@ mod tests {
                 assert!(expected.len() > 100, "copies collide: {}", expected.len());
             }
         }
+    }
+
+    /// Sorts into a table, and walks its pieces in reverse order (results put back in order),
+    /// counting them.
+    struct TableSorter<'a>(&'a mut usize);
+
+    impl BandSorter for TableSorter<'_> {
+        fn sort(&mut self, _: &mut Entries<'_>, _: &mut SortedVisit<'_>) -> Result<()> {
+            unreachable!("the table is walked in pieces")
+        }
+
+        fn sorted_table(&mut self, entries: &mut Entries<'_>) -> Option<Vec<BandEntry>> {
+            let mut table: Vec<BandEntry> = entries.collect();
+            table.sort_unstable();
+            Some(table)
+        }
+
+        fn walk_pieces(&mut self, pieces: &[&[BandEntry]], walk: &PieceWalk<'_>) -> Vec<Walked> {
+            *self.0 += pieces.len();
+            let mut walked: Vec<Walked> = pieces.iter().rev().map(|piece| walk(piece)).collect();
+            walked.reverse();
+            walked
+        }
+    }
+
+    #[test]
+    fn bucket_pieces_cover_the_table_and_split_no_bucket() {
+        let entry = |key| BandEntry {
+            key,
+            sketch: 0,
+            first_key: 0,
+            first_band: BandEntry::NO_BAND,
+        };
+        let table: Vec<BandEntry> = [1, 1, 1, 2, 3, 3, 3, 3, 3, 4, 5, 5]
+            .into_iter()
+            .map(entry)
+            .collect();
+        for count in [1, 2, 3, 5, 12, 100] {
+            let pieces = bucket_pieces(&table, count);
+            assert_eq!(pieces.concat(), table, "{count}");
+            for pair in pieces.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                assert!(!a.is_empty() && !b.is_empty());
+                assert_ne!(a.last().unwrap().key, b[0].key, "{count}: a bucket split");
+            }
+        }
+        assert_eq!(bucket_pieces(&table, 3).len(), 3);
+        assert!(bucket_pieces(&[], 4).is_empty());
     }
 
     #[test]

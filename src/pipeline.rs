@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::hamming;
 use crate::ingest::{self, Corpus};
 use crate::lsh::{
-    self, BandEntry, BandSorter, Bands, BucketPolicy, Entries, KeyedSketches, Keys, SortedVisit,
+    self, BandEntry, BandSorter, Bands, BucketPolicy, Entries, KeyedSketches, Keys, PieceWalk,
+    SortedVisit, Walked,
 };
 use crate::normalize::{self, Normalized};
 use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, SeenKeys};
@@ -1318,9 +1319,20 @@ struct ParallelSorter;
 
 impl BandSorter for ParallelSorter {
     fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()> {
+        let table = self.sorted_table(entries).expect("sorted in memory");
+        sorted(&mut table.into_iter())
+    }
+
+    fn sorted_table(&mut self, entries: &mut Entries<'_>) -> Option<Vec<BandEntry>> {
         let mut table: Vec<BandEntry> = entries.collect();
         table.par_sort_unstable();
-        sorted(&mut table.into_iter())
+        Some(table)
+    }
+
+    /// In parallel: at 100k pages, page level, walking the line bands' tables one after the
+    /// other took about 0.95 of the 1.84 s of the line pass.
+    fn walk_pieces(&mut self, pieces: &[&[BandEntry]], walk: &PieceWalk<'_>) -> Vec<Walked> {
+        pieces.par_iter().map(|piece| walk(piece)).collect()
     }
 }
 
