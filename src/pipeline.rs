@@ -387,10 +387,11 @@ struct KeptSets {
 }
 
 /// How the kept sets are read back. Without a memory limit, on Unix, with positional reads: a set
-/// is copied out of the page cache, which costs no page faults and no resident memory. At 100k pages, page level,
-/// verification took 3.0 s with a peak RSS of 292 MB this way; mapped and released every
-/// [`VERIFY_SLICE`] pairs, 4.0 s and 347 MB (faulting the sets in again after each release was
-/// a quarter of its time); mapped and never released, 1.5 s and 719 MB.
+/// is copied out of the page cache, which costs no page faults and no resident memory. At 100k
+/// pages, page level, verification took 2.4 s this way with a peak RSS of 280 MB (medians of
+/// three); mapped and released every [`VERIFY_SLICE`] pairs, 4.05 s and 342 MB (faulting the
+/// sets in again after each release was a quarter of its time); mapped and never released,
+/// 1.5 s and 719 MB (1,074 MB at the default level).
 enum SetFile {
     #[cfg(unix)]
     Read(spill::KeyReader),
