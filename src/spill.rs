@@ -573,28 +573,14 @@ impl KeyFile {
 
     /// Flushes the file and opens it for positional reads ([`KeyReader`]): words read at random
     /// are copied out of the page cache, never mapped, so they take no room in the resident set
-    /// and need no page faults. Unix only; elsewhere `None`, and the file is to be mapped.
+    /// and need no page faults. Unix only (elsewhere the file is mapped).
     #[cfg(unix)]
     pub fn reader(self) -> Result<KeyReader> {
-        let KeyFile {
-            path,
-            out,
-            bytes,
-            dir,
-        } = self;
-        let file = out.into_inner().map_err(|e| Error::Write {
-            path: path.clone(),
-            source: e.into_error(),
-        })?;
-        drop(file);
-        let file = File::open(&path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let (file, bytes, guard) = self.reopen(false)?;
         Ok(KeyReader {
             file,
             words: bytes / 4,
-            guard: MappedFile { path, _dir: dir },
+            guard,
         })
     }
 
@@ -602,24 +588,8 @@ impl KeyFile {
     /// write it out to the disk, so that its pages in the page cache are clean and can be
     /// dropped under memory pressure (a memory limit) rather than written back then.
     pub fn map(self, sync: bool) -> Result<MappedKeys> {
-        let KeyFile {
-            path,
-            out,
-            bytes,
-            dir,
-        } = self;
-        let write_err = |source| Error::Write {
-            path: path.clone(),
-            source,
-        };
-        let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
-        if sync {
-            file.sync_data().ok();
-        }
-        let file = File::open(&path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let (file, bytes, guard) = self.reopen(sync)?;
+        let path = guard.path.clone();
         let buffer =
             crate::ingest::mmap::load(file, &path, bytes, crate::ingest::MmapChoice::Always)
                 .map_err(|source| Error::Read {
@@ -634,8 +604,32 @@ impl KeyFile {
         }
         Ok(MappedKeys {
             buffer,
-            _file: MappedFile { path, _dir: dir },
+            _file: guard,
         })
+    }
+
+    /// Flushes the writes (and with `sync` writes them out to the disk) and opens the file again
+    /// for reading: the file, its length in bytes, and the guard that removes it.
+    fn reopen(self, sync: bool) -> Result<(File, u64, MappedFile)> {
+        let KeyFile {
+            path,
+            out,
+            bytes,
+            dir,
+        } = self;
+        let written = out.into_inner().map_err(|e| Error::Write {
+            path: path.clone(),
+            source: e.into_error(),
+        })?;
+        if sync {
+            written.sync_data().ok();
+        }
+        drop(written);
+        let file = File::open(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Ok((file, bytes, MappedFile { path, _dir: dir }))
     }
 }
 
