@@ -7,14 +7,16 @@
 //! allocating.
 //!
 //! Two tokenizers: [`CharTokenizer`] (one token per character, ~1 GB/s) and
-//! [`jieba::JiebaTokenizer`] (jieba-rs words: about 4 MiB/s per core on normalized text in the
-//! `tokenize/jieba` bench, 6–8 MB/s on raw seed text). Both are deterministic.
+//! [`jieba::JiebaTokenizer`] (jieba's words, cut by [`words::WordSegmenter`] as jieba-rs cuts
+//! them, about 4× faster than jieba-rs itself; see the `tokenize/jieba` bench). Both are
+//! deterministic.
 //!
 //! A slow tokenizer's cut is kept as a bitmap over the characters of the text, one bit each
 //! ([`encode_cut`], [`decode_cut`]), so that a page is cut once per scan however many stages
 //! shingle it.
 
 pub mod jieba;
+pub mod words;
 
 use std::str::FromStr;
 
