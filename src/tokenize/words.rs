@@ -18,7 +18,8 @@
 //! character's edges, then looks each edge's word up again from the root for its frequency:
 //! `cedarwood::Cedar::find` was half of a jieba scan's samples. Here the trie steps by
 //! character: the first step is a dense table over the Basic Multilingual Plane, the later ones
-//! one probe each into an open-addressing hash table whose entries carry the word's weight, and
+//! one probe each into an open-addressing hash table; an entry carries the word's weight and
+//! whether the node has children (a walk stops at a leaf without probing), and
 //! the edges are scored while they are walked, so there is no DAG to store and no second lookup.
 //!
 //! Cost: building from jieba's 349k-word dictionary (498k trie nodes) takes 0.2–0.3 s, about
@@ -33,21 +34,34 @@ const DENSE: usize = 0x1_0000;
 /// An empty hash table slot.
 const EMPTY: u64 = u64::MAX;
 
+/// Where one trie step leads.
+#[derive(Clone, Copy)]
+struct Step {
+    /// The weight of the word ending at the child, NaN when the child ends no word.
+    weight: f64,
+    /// The child node (0: none, in the dense table).
+    child: u32,
+    /// Whether the child has children: a walk stops at a leaf without probing.
+    inner: bool,
+}
+
+const NO_STEP: Step = Step {
+    weight: f64::NAN,
+    child: 0,
+    inner: false,
+};
+
 /// One trie edge in the hash table: `key` is the parent node and the character.
 #[derive(Clone, Copy)]
 struct Slot {
     key: u64,
-    /// The weight of the word ending at the child, NaN when the child ends no word.
-    weight: f64,
-    child: u32,
+    step: Step,
 }
 
 /// jieba's dictionary as a character trie with word weights.
 pub struct WordSegmenter {
-    /// First step: the node of each BMP character (0: no word starts with it).
-    dense: Vec<u32>,
-    /// The weight of each node's word (NaN: none). Nodes of the dense step come first.
-    weights: Vec<f64>,
+    /// First step: where each BMP character leads (child 0: no word starts with it).
+    dense: Vec<Step>,
     slots: Vec<Slot>,
     shift: u32,
     /// Occupied slots.
@@ -75,8 +89,7 @@ impl WordSegmenter {
     /// jieba-rs does: a word listed twice keeps its last frequency, a missing frequency is 0.
     pub fn from_dictionary(dictionary: &str) -> Result<Self, String> {
         let mut segmenter = WordSegmenter {
-            dense: vec![0; DENSE],
-            weights: vec![f64::NAN],
+            dense: vec![NO_STEP; DENSE],
             slots: Vec::new(),
             shift: 0,
             edges: 0,
@@ -107,15 +120,23 @@ impl WordSegmenter {
         }
         let logtotal = (total as f64).ln();
         segmenter.unknown = 0.0 - logtotal;
-        segmenter.weights = freqs
-            .iter()
-            .map(|f| f.map_or(f64::NAN, |f| (f as f64).ln() - logtotal))
-            .collect();
-        for slot in &mut segmenter.slots {
-            if slot.key != EMPTY {
-                slot.weight = segmenter.weights[slot.child as usize];
-            }
+        let mut inner = vec![false; freqs.len()];
+        for slot in segmenter.slots.iter().filter(|s| s.key != EMPTY) {
+            inner[(slot.key >> 21) as usize] = true;
         }
+        let finish = |step: &mut Step| {
+            if step.child != 0 {
+                let node = step.child as usize;
+                step.weight = freqs[node].map_or(f64::NAN, |f| (f as f64).ln() - logtotal);
+                step.inner = inner[node];
+            }
+        };
+        segmenter.dense.iter_mut().for_each(finish);
+        segmenter
+            .slots
+            .iter_mut()
+            .filter(|s| s.key != EMPTY)
+            .for_each(|s| finish(&mut s.step));
         Ok(segmenter)
     }
 
@@ -123,8 +144,7 @@ impl WordSegmenter {
     fn resize(&mut self, bits: u32) {
         let empty = Slot {
             key: EMPTY,
-            weight: f64::NAN,
-            child: 0,
+            step: NO_STEP,
         };
         let old = std::mem::replace(&mut self.slots, vec![empty; 1 << bits]);
         self.shift = 64 - bits;
@@ -144,10 +164,11 @@ impl WordSegmenter {
             freqs.len() as u32 - 1
         };
         if parent == 0 && (c as usize) < DENSE {
-            if self.dense[c as usize] == 0 {
-                self.dense[c as usize] = fresh(freqs);
+            let step = &mut self.dense[c as usize];
+            if step.child == 0 {
+                step.child = fresh(freqs);
             }
-            return self.dense[c as usize];
+            return step.child;
         }
         let key = edge_key(parent, c);
         let mask = self.slots.len() - 1;
@@ -155,14 +176,13 @@ impl WordSegmenter {
         loop {
             let slot = &mut self.slots[at];
             if slot.key == key {
-                return slot.child;
+                return slot.step.child;
             }
             if slot.key == EMPTY {
                 let child = fresh(freqs);
                 *slot = Slot {
                     key,
-                    weight: f64::NAN,
-                    child,
+                    step: Step { child, ..NO_STEP },
                 };
                 self.edges += 1;
                 if self.edges * 2 > self.slots.len() {
@@ -179,12 +199,12 @@ impl WordSegmenter {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// The node under `parent` by `c` and its word's weight.
+    /// Where `c` leads from `parent`.
     #[inline]
-    fn step(&self, parent: u32, c: char) -> Option<(u32, f64)> {
+    fn step(&self, parent: u32, c: char) -> Option<Step> {
         if parent == 0 && (c as usize) < DENSE {
-            let node = self.dense[c as usize];
-            return (node != 0).then(|| (node, self.weights[node as usize]));
+            let step = self.dense[c as usize];
+            return (step.child != 0).then_some(step);
         }
         let key = edge_key(parent, c);
         let mask = self.slots.len() - 1;
@@ -192,7 +212,7 @@ impl WordSegmenter {
         loop {
             let slot = &self.slots[at];
             if slot.key == key {
-                return Some((slot.child, slot.weight));
+                return Some(slot.step);
             }
             if slot.key == EMPTY {
                 return None;
@@ -224,13 +244,13 @@ impl WordSegmenter {
                 let mut node = 0;
                 let mut j = i;
                 while j < n {
-                    let Some((child, weight)) = self.step(node, chars[j].1) else {
+                    let Some(step) = self.step(node, chars[j].1) else {
                         break;
                     };
                     j += 1;
-                    node = child;
-                    if !weight.is_nan() {
-                        let candidate = (weight + route[j].0, j as u32);
+                    node = step.child;
+                    if !step.weight.is_nan() {
+                        let candidate = (step.weight + route[j].0, j as u32);
                         best = match best {
                             Some(b)
                                 if b.partial_cmp(&candidate)
@@ -240,6 +260,9 @@ impl WordSegmenter {
                             }
                             _ => Some(candidate),
                         };
+                    }
+                    if !step.inner {
+                        break;
                     }
                 }
                 route[i] = best.unwrap_or((self.unknown + route[i + 1].0, i as u32 + 1));
