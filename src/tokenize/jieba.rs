@@ -12,7 +12,7 @@
 //! one comes.
 
 use super::Tokenizer;
-use super::words::{WordSegmenter, in_block_class};
+use super::words::WordSegmenter;
 use jieba_rs::Jieba;
 use std::io::BufReader;
 use std::sync::OnceLock;
@@ -57,17 +57,20 @@ impl Default for JiebaTokenizer {
 
 impl Tokenizer for JiebaTokenizer {
     fn token_ends(&self, text: &str, ends: &mut Vec<u32>) {
-        if text.chars().all(in_block_class) {
-            self.words.cut(text, ends);
-            return;
+        if !self.words.try_cut(text, ends) {
+            jieba_rs_ends(self.jieba(), text, ends);
         }
-        ends.clear();
-        let base = text.as_ptr() as usize;
-        for word in self.jieba().cut(text, false) {
-            // jieba returns contiguous sub-slices of `text`; recover the end offset from the slice.
-            let end = word.as_ptr() as usize - base + word.len();
-            ends.push(end as u32);
-        }
+    }
+}
+
+/// jieba-rs's cut of `text` as end offsets into `ends` (cleared first).
+fn jieba_rs_ends(jieba: &Jieba, text: &str, ends: &mut Vec<u32>) {
+    ends.clear();
+    let base = text.as_ptr() as usize;
+    for word in jieba.cut(text, false) {
+        // jieba returns contiguous sub-slices of `text`; recover the end offset from the slice.
+        let end = word.as_ptr() as usize - base + word.len();
+        ends.push(end as u32);
     }
 }
 
@@ -75,6 +78,7 @@ impl Tokenizer for JiebaTokenizer {
 mod tests {
     use super::*;
     use crate::tokenize::tokens;
+    use crate::tokenize::words::in_block_class;
 
     #[test]
     fn segments_words_and_covers_text() {
@@ -97,12 +101,9 @@ mod tests {
 
     /// The end offsets of jieba-rs's own cut.
     fn reference_ends(jieba: &Jieba, text: &str) -> Vec<u32> {
-        let base = text.as_ptr() as usize;
-        let words = jieba.cut(text, false);
-        words
-            .iter()
-            .map(|w| (w.as_ptr() as usize - base + w.len()) as u32)
-            .collect()
+        let mut ends = Vec::new();
+        jieba_rs_ends(jieba, text, &mut ends);
+        ends
     }
 
     /// The texts of the seed pages and of the bundled sample that the fast path cuts: every
@@ -171,7 +172,7 @@ mod tests {
             "Рабочий отчёт 工作",
             "*",
         ] {
-            assert!(!text.chars().all(in_block_class));
+            assert!(!t.words.try_cut(text, &mut ends) && ends.is_empty());
             t.token_ends(text, &mut ends);
             assert_eq!(ends, reference_ends(&jieba, text), "{text}");
         }
@@ -198,7 +199,7 @@ mod tests {
         assert!(texts.len() > 60_000, "{}", texts.len());
         let mut ends = Vec::new();
         for text in &texts {
-            words.cut(text, &mut ends);
+            assert!(words.try_cut(text, &mut ends));
             assert_eq!(ends, reference_ends(&jieba, text), "{text}");
         }
         assert!(WordSegmenter::from_dictionary("甲 x\n").is_err());
@@ -214,7 +215,7 @@ mod tests {
             let (t, jieba, alphabet) = fixture();
             let text: String = picks.iter().map(|&p| alphabet[p % alphabet.len()]).collect();
             let mut ends = Vec::new();
-            t.words.cut(&text, &mut ends);
+            proptest::prop_assert!(t.words.try_cut(&text, &mut ends));
             proptest::prop_assert_eq!(ends, reference_ends(jieba, &text), "{}", text);
         }
     }
