@@ -83,15 +83,17 @@ pub fn intersect(a: &[u32], b: &[u32]) -> usize {
 /// The size of the intersection if it is at least `needed`; `None` as soon as the rest of the
 /// shorter side can no longer lift it that high. Most candidate pairs fail, and stop early.
 ///
-/// Blocks of four from each side are compared all against all (sixteen comparisons the
-/// compiler turns into a few vector instructions), and the block with the smaller last value
-/// is passed (both when the last values are equal): an element of the block passed cannot
-/// equal anything further on the other side. What is left when a side has fewer than four is
-/// merged one element at a time.
+/// Blocks of eight from each side are compared all against all (64 comparisons the compiler
+/// turns into a few vector instructions), and the block with the smaller last value is passed
+/// (both when the last values are equal): an element of the block passed cannot equal anything
+/// further on the other side. What is left when a side has fewer than eight is merged one
+/// element at a time. The loop is bound by the latency of the step from one block to the next,
+/// so wider blocks do fewer steps: against blocks of four, 0.46 against 0.60 ns per element of
+/// random 1,500- and 6,000-element sets; blocks of sixteen took 0.76, with AVX2 or AVX-512 too.
 pub fn intersect_at_least(a: &[u32], b: &[u32], needed: usize) -> Option<usize> {
-    const BLOCK: usize = 4;
+    const BLOCK: usize = 8;
     /// Blocks between checks whether the pair can still reach `needed`.
-    const CHECK_EVERY: usize = 32;
+    const CHECK_EVERY: usize = 16;
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     let can_reach =
         |i: usize, j: usize, inter: usize| inter + (a.len() - i).min(b.len() - j) >= needed;
