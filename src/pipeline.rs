@@ -357,6 +357,12 @@ const HELD_PER_PAGE: u64 = 320;
 /// the paragraph sets held at once.
 pub const VERIFY_BUDGET: u64 = 256 << 20;
 
+/// The most bytes of kept sets one window of verification reads into memory (a quarter of the
+/// verify budget when that is lower). At 100k pages, page level, 12 windows read 110k sets for
+/// the 550k candidate pairs, where reading the two sets of each pair read about a set a pair
+/// (a worker kept its first one): verify stage 0.74 -> 0.59 s, medians of three.
+const VERIFY_WINDOW: u64 = 64 << 20;
+
 /// Verification and clustering of one batch of whole components of the candidate graph.
 struct Verifier<'a> {
     /// The page level's kept sets (batches exist only at the page level).
@@ -365,9 +371,8 @@ struct Verifier<'a> {
     thresholds: &'a Thresholds,
     /// With `--method simhash`: the page fingerprints (the estimate in reports).
     simhashes: &'a [u64],
-    /// Under a memory limit, the bytes of sets a batch can read in candidate order; a batch
-    /// with more is verified in [`graph_order`].
-    read_budget: Option<u64>,
+    /// The bytes of sets one window of verification holds in memory (see [`Verifier::batch`]).
+    window: u64,
 }
 
 /// What one batch decided besides its pairs: `(document, assignment)` for every document of the
@@ -387,25 +392,19 @@ struct KeptSets {
 }
 
 /// How the kept sets are read back. Without a memory limit, on Unix, with positional reads: a set
-/// is copied out of the page cache, which costs no page faults and no resident memory. At 100k
-/// pages, page level, verification took 2.4 s this way with a peak RSS of 280 MB (medians of
-/// three); mapped and released every [`VERIFY_SLICE`] pairs, 4.05 s and 342 MB (faulting the
-/// sets in again after each release was a quarter of its time); mapped and never released,
-/// 1.5 s and 719 MB (1,074 MB at the default level).
+/// is copied out of the page cache, which costs no page faults and no resident memory. Under
+/// one, mapped, and released after each window of verification ([`VERIFY_WINDOW`]).
 enum SetFile {
     #[cfg(unix)]
     Read(spill::KeyReader),
     Mapped(spill::MappedKeys),
 }
 
-/// Candidate pairs verified in parallel at a time. When the sets are mapped (under a memory
-/// limit) they are released between slices: each set read maps up to 64 KiB of the file around
-/// it. At 100k pages, page level, 4,096 pairs gave a peak RSS of 377
-/// MiB, 8,192 488 MiB with about 0.7 s less system time, 16,384 about 500 MiB.
+/// Candidate pairs read at a time from a mapped candidate file, and comparisons clustering makes
+/// between releases of mapped sets (under a memory limit).
 const VERIFY_SLICE: usize = 1 << 12;
 
-/// Where a kept set and sketch are read, one after the other: those of `doc`. Pairs come sorted
-/// by their first document, so a worker's next pair often has the same first set.
+/// Where clustering reads a kept set and sketch, one after the other: those of `doc`.
 #[derive(Default)]
 struct SetBuf {
     doc: Option<u32>,
@@ -493,23 +492,38 @@ impl SetWriter {
 impl KeptSets {
     /// The set and sketch of document `d`, read into `buf` (unless it holds them already).
     fn load<'a>(&self, d: u32, buf: &'a mut SetBuf) -> Result<(&'a [u32], &'a [u32])> {
-        let (first, set, sketch) = self.at[d as usize];
+        let (_, set, sketch) = self.at[d as usize];
         if buf.doc != Some(d) {
             buf.doc = None;
             buf.words.resize((set + sketch) as usize, 0);
-            match &self.file {
-                #[cfg(unix)]
-                SetFile::Read(file) => file.read_u32(first, &mut buf.words)?,
-                SetFile::Mapped(file) => {
-                    let bytes = &file.bytes()[first as usize * 4..][..buf.words.len() * 4];
-                    for (w, b) in buf.words.iter_mut().zip(bytes.chunks_exact(4)) {
-                        *w = u32::from_le_bytes(b.try_into().expect("4 bytes"));
-                    }
-                }
-            }
+            self.read(d, &mut buf.words)?;
             buf.doc = Some(d);
         }
         Ok(buf.words.split_at(set as usize))
+    }
+
+    /// Reads document `d`'s set and sketch, one after the other, into `out` ([`Self::words`]
+    /// long).
+    fn read(&self, d: u32, out: &mut [u32]) -> Result<()> {
+        let (first, set, sketch) = self.at[d as usize];
+        debug_assert_eq!(out.len(), (set + sketch) as usize);
+        match &self.file {
+            #[cfg(unix)]
+            SetFile::Read(file) => file.read_u32(first, out)?,
+            SetFile::Mapped(file) => {
+                let bytes = &file.bytes()[first as usize * 4..][..out.len() * 4];
+                for (w, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                    *w = u32::from_le_bytes(b.try_into().expect("4 bytes"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The words of document `d`'s set and sketch.
+    fn words(&self, d: u32) -> usize {
+        let (_, set, sketch) = self.at[d as usize];
+        (set + sketch) as usize
     }
 
     /// The length of document `d`'s set.
@@ -542,7 +556,6 @@ impl Verifier<'_> {
         skipped: &(dyn Fn(u32) -> bool + Sync),
         emit: &mut dyn FnMut(Vec<VerifiedPair>) -> Result<()>,
     ) -> Result<BatchResult> {
-        let local = |d: u32| docs.binary_search(&d).expect("a document of the batch");
         bar.inc(docs.len() as u64);
         let store = self.sets.expect("sets are kept at the page level");
         // Each edge, in local numbers, and its shared shingles (its similarity follows from the
@@ -550,73 +563,109 @@ impl Verifier<'_> {
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut shared: Vec<u32> = Vec::new();
         let (candidates, range) = candidates;
-        // The pairs of a slice at a time: mapped sets read are released after each.
-        let mut verify = |slice: &[(u32, u32)]| -> Result<()> {
-            let verified: Vec<VerifiedPair> = slice
+        // The pairs of a window (local numbers), the documents whose sets it reads, their
+        // weight, and for each document the last window that read its set and where it is in
+        // the arena.
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut window_docs: Vec<u32> = Vec::new();
+        let mut weight = 0u64;
+        let mut window = 0u32;
+        let mut read_in = vec![u32::MAX; docs.len()];
+        let mut slot = vec![0usize; docs.len()];
+        let mut arena: Vec<u32> = Vec::new();
+        let mut verify = |pairs: &[(u32, u32)], window_docs: &mut Vec<u32>| -> Result<()> {
+            // Each set of the window read once, in file order (sets are written in document
+            // order), the reads in parallel.
+            window_docs.sort_unstable();
+            let words = |l: u32| store.words(docs[l as usize]);
+            arena.resize(window_docs.iter().map(|&l| words(l)).sum(), 0);
+            let mut parts: Vec<(u32, &mut [u32])> = Vec::with_capacity(window_docs.len());
+            let (mut rest, mut at) = (&mut arena[..], 0);
+            for &l in window_docs.iter() {
+                let (part, tail) = rest.split_at_mut(words(l));
+                slot[l as usize] = at;
+                at += part.len();
+                parts.push((l, part));
+                rest = tail;
+            }
+            parts
+                .par_iter_mut()
+                .try_for_each(|(l, part)| store.read(docs[*l as usize], part))?;
+            store.release();
+            let arena = &arena;
+            let sets_of = |l: u32| {
+                let words = &arena[slot[l as usize]..][..words(l)];
+                words.split_at(store.set_len(docs[l as usize]) as usize)
+            };
+            let verified: Vec<(u32, u32, VerifiedPair)> = pairs
                 .par_iter()
-                .filter(|&&(a, b)| !skipped(a) && !skipped(b))
-                .map_init(
-                    || (SetBuf::default(), SetBuf::default()),
-                    |(buf_a, buf_b), &(a, b)| -> Result<Option<VerifiedPair>> {
-                        bar.inc(1);
-                        let (set_a, sketch_a) = store.load(a, buf_a)?;
-                        let (set_b, sketch_b) = store.load(b, buf_b)?;
-                        let Some(similarity) = verify::compare_pair(set_a, set_b, self.thresholds)
-                        else {
-                            return Ok(None);
-                        };
-                        let estimate = if self.simhashes.is_empty() {
-                            jaccard_estimate(sketch_a, sketch_b)
-                        } else {
-                            simhash::jaccard_estimate(
-                                self.simhashes[a as usize],
-                                self.simhashes[b as usize],
-                            )
-                        };
-                        Ok(Some(VerifiedPair {
+                .filter_map(|&(x, y)| {
+                    bar.inc(1);
+                    let (set_a, sketch_a) = sets_of(x);
+                    let (set_b, sketch_b) = sets_of(y);
+                    let similarity = verify::compare_pair(set_a, set_b, self.thresholds)?;
+                    let (a, b) = (docs[x as usize], docs[y as usize]);
+                    let estimate = if self.simhashes.is_empty() {
+                        jaccard_estimate(sketch_a, sketch_b)
+                    } else {
+                        simhash::jaccard_estimate(
+                            self.simhashes[a as usize],
+                            self.simhashes[b as usize],
+                        )
+                    };
+                    Some((
+                        x,
+                        y,
+                        VerifiedPair {
                             a,
                             b,
                             estimate,
                             similarity,
-                        }))
-                    },
-                )
-                .filter_map(Result::transpose)
-                .collect::<Result<_>>()?;
-            store.release();
-            edges.extend(
-                verified
-                    .iter()
-                    .map(|p| (local(p.a) as u32, local(p.b) as u32)),
-            );
-            shared.extend(verified.iter().map(|p| p.similarity.intersection));
-            emit(verified)
+                        },
+                    ))
+                })
+                .collect();
+            edges.extend(verified.iter().map(|&(x, y, _)| (x, y)));
+            shared.extend(verified.iter().map(|(_, _, p)| p.similarity.intersection));
+            emit(verified.into_iter().map(|(_, _, p)| p).collect())
         };
-        let sets: u64 = docs.iter().map(|&d| store.weight(d)).sum();
-        if self.read_budget.is_some_and(|budget| sets > budget) {
-            // More sets than the page cache is meant to hold: pairs in an order that meets each
-            // set in a few nearby slices ([`graph_order`]) instead of in candidate order, which
-            // would read a set from disk again for nearly every pair it is in.
-            let mut slice = Vec::with_capacity(VERIFY_SLICE);
-            graph_order(docs, candidates, range.clone(), |pair| {
-                slice.push(pair);
-                if slice.len() == VERIFY_SLICE {
-                    verify(&slice)?;
-                    slice.clear();
-                }
-                Ok(())
-            })?;
-            verify(&slice)?;
-            // Edges in candidate order, as the other path leaves them.
-            let mut by_edge: Vec<((u32, u32), u32)> =
-                edges.drain(..).zip(shared.drain(..)).collect();
-            by_edge.par_sort_unstable();
-            (edges, shared) = by_edge.into_iter().unzip();
-        } else {
-            for start in range.clone().step_by(VERIFY_SLICE) {
-                verify(&candidates.slice(start..(start + VERIFY_SLICE).min(range.end)))?;
+        // Pairs in breadth-first order of the candidate graph ([`graph_order`]), which meets a
+        // document's pairs close together, cut into windows whose distinct sets weigh at most
+        // `self.window` bytes: each window reads each of its sets once, and verifies its pairs
+        // from memory. In candidate order a set was read again for nearly every pair it is in.
+        graph_order(docs, candidates, range, |(x, y)| {
+            if skipped(docs[x as usize]) || skipped(docs[y as usize]) {
+                return Ok(());
             }
-        }
+            let new = [x, y].map(|l| read_in[l as usize] != window);
+            let adds: u64 = [x, y]
+                .iter()
+                .zip(new)
+                .filter(|&(_, new)| new)
+                .map(|(&l, _)| store.weight(docs[l as usize]))
+                .sum();
+            if !pairs.is_empty() && weight + adds > self.window {
+                verify(&pairs, &mut window_docs)?;
+                pairs.clear();
+                window_docs.clear();
+                weight = 0;
+                window += 1;
+            }
+            for l in [x, y] {
+                if read_in[l as usize] != window {
+                    read_in[l as usize] = window;
+                    window_docs.push(l);
+                    weight += store.weight(docs[l as usize]);
+                }
+            }
+            pairs.push((x, y));
+            Ok(())
+        })?;
+        verify(&pairs, &mut window_docs)?;
+        // Edges in candidate order (by their documents), as clustering takes them.
+        let mut by_edge: Vec<((u32, u32), u32)> = edges.drain(..).zip(shared.drain(..)).collect();
+        by_edge.par_sort_unstable();
+        (edges, shared) = by_edge.into_iter().unzip();
         let start = Instant::now();
         let rank: Vec<u32> = docs.iter().map(|&d| self.rank[d as usize]).collect();
         // An edge's similarity from its shared shingles and the lengths of the two sets.
@@ -676,9 +725,9 @@ impl Verifier<'_> {
     }
 }
 
-/// Hands `each` the candidate pairs `range` of a batch (`a < b`), each once, in breadth-first
-/// order of the batch's candidate graph: the pairs of a document with the documents after it in
-/// that order, one document after the other.
+/// Hands `each` the candidate pairs `range` of a batch, each once, as local numbers (positions
+/// in `docs`, `a < b`), in breadth-first order of the batch's candidate graph: the pairs of a
+/// document with the documents after it in that order, one document after the other.
 ///
 /// Near-duplicates are candidates of each other, so a document and the copies among its
 /// candidates are visited close together, and the pairs that read a set come in a few nearby
@@ -752,8 +801,7 @@ fn graph_order(
     for &x in &order {
         for &y in neighbours(x) {
             if at[y as usize] > at[x as usize] {
-                let (a, b) = (x.min(y), x.max(y));
-                each((docs[a as usize], docs[b as usize]))?;
+                each((x.min(y), x.max(y)))?;
             }
         }
     }
@@ -1871,7 +1919,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         rank: &rank,
         thresholds: &thresholds,
         simhashes: &simhashes,
-        read_budget: config.memory_limit.map(|_| config.verify_budget()),
+        window: (config.verify_budget() / 4).min(VERIFY_WINDOW),
     };
     // Every page read is unique until a batch says otherwise. Each batch's pairs and
     // assignments are taken as it is done, so only the pairs accumulate.
@@ -2243,8 +2291,8 @@ mod tests {
         all.push((2000, 2001));
         let candidates = Candidates::Memory(all);
         let mut got = Vec::new();
-        graph_order(&docs, &candidates, range, |pair| {
-            got.push(pair);
+        graph_order(&docs, &candidates, range, |(a, b)| {
+            got.push((docs[a as usize], docs[b as usize]));
             Ok(())
         })
         .unwrap();
