@@ -22,7 +22,7 @@
 //! a page are joined without a separator, so placeholders of two lines can meet); traditional and
 //! simplified copies of a page come out alike. Cost: one pass over the raw text to detect the
 //! script, and one that writes the normalized text (stretches of common ideographs are copied
-//! as they are; placeholder runs wait for the character after them): about 375 MiB/s in the
+//! as they are; placeholder runs wait for the character after them): about 400 MiB/s in the
 //! `normalize/simplified` bench on one core of the machine where traditional pages, with the
 //! phrase conversion, normalize at about 54 MiB/s (`normalize/traditional`).
 
