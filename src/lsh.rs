@@ -94,13 +94,14 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     sum * h / 3.0
 }
 
-/// The bucket key of band `band` of `sketch`.
-pub fn band_key(sketch: &[u32], band: usize, rows: usize, scratch: &mut Vec<u8>) -> u64 {
-    scratch.clear();
-    for v in &sketch[band * rows..(band + 1) * rows] {
-        scratch.extend_from_slice(&v.to_le_bytes());
-    }
-    xxh3_64_with_seed(scratch, band as u64)
+/// The bucket key of band `band` of `sketch`: xxh3 of the band's values in memory, seeded by
+/// the band (keys are compared within a run only, so their byte order does not matter).
+#[inline]
+pub fn band_key(sketch: &[u32], band: usize, rows: usize) -> u64 {
+    xxh3_64_with_seed(
+        bytemuck::cast_slice(&sketch[band * rows..(band + 1) * rows]),
+        band as u64,
+    )
 }
 
 /// The sketches taking part in LSH: a flat array, `width` values per sketch, and the document
@@ -132,14 +133,13 @@ pub fn band_sketch_pairs(
     policy: BucketPolicy,
 ) -> Vec<SketchPair> {
     let width = sketches.width;
-    let mut scratch = Vec::with_capacity(bands.rows * 4);
     // (key, rank, doc, sketch): sorting puts each bucket's best-ranked document first.
     let mut keyed: Vec<(u64, u32, u32, u32)> = include
         .iter()
         .map(|&i| {
             let doc = sketches.owner[i as usize];
             let sketch = &sketches.values[i as usize * width..(i as usize + 1) * width];
-            let key = band_key(sketch, band, bands.rows, &mut scratch);
+            let key = band_key(sketch, band, bands.rows);
             (key, rank[doc as usize], doc, i)
         })
         .collect();
@@ -149,8 +149,7 @@ pub fn band_sketch_pairs(
 
 /// The band keys of `sketch`, one per band, appended to `out`.
 pub fn band_keys(sketch: &[u32], bands: Bands, out: &mut Vec<u64>) {
-    let mut scratch = Vec::with_capacity(bands.rows * 4);
-    out.extend((0..bands.bands).map(|band| band_key(sketch, band, bands.rows, &mut scratch)));
+    out.extend((0..bands.bands).map(|band| band_key(sketch, band, bands.rows)));
 }
 
 /// Band keys, `bands` per sketch, flat: in memory, or little-endian in a mapped run file.

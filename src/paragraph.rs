@@ -215,9 +215,8 @@ pub fn record_first(
         Engine::MinHash(hasher) => {
             let mut sketch = [0u32; PARA_PERM];
             hasher.sketch(hashes, &mut sketch);
-            let mut bytes = Vec::with_capacity(4 * PARA_BANDS.rows);
             out.bands.extend((0..PARA_BANDS.bands).map(|band| {
-                let key = lsh::band_key(&sketch, band, PARA_BANDS.rows, &mut bytes);
+                let key = lsh::band_key(&sketch, band, PARA_BANDS.rows);
                 (key >> 32) as u32 ^ key as u32
             }));
         }

@@ -1024,9 +1024,8 @@ impl Fingerprinter {
             Method::MinHash => {
                 ws.page_sketch.resize(self.page.num_perm(), EMPTY);
                 self.page.sketch(&ws.shingles, &mut ws.page_sketch);
-                let mut scratch = Vec::with_capacity(4 * self.page_bands.rows);
                 for (band, key) in keys.iter_mut().enumerate() {
-                    *key = lsh::band_key(&ws.page_sketch, band, self.page_bands.rows, &mut scratch);
+                    *key = lsh::band_key(&ws.page_sketch, band, self.page_bands.rows);
                 }
             }
             Method::SimHash => {
