@@ -83,13 +83,16 @@ pub fn sort_u32(values: &mut Vec<u32>) {
         return;
     }
     let digit = |x: u32, pass: u32| ((x >> (pass * BITS)) as usize) & (BUCKETS - 1);
-    let mut counts = vec![[0u32; BUCKETS]; 3];
+    let mut counts = [[0u32; BUCKETS]; 3];
     for &x in values.iter() {
         for (pass, count) in counts.iter_mut().enumerate() {
             count[digit(x, pass as u32)] += 1;
         }
     }
-    let mut other = vec![0u32; values.len()];
+    // The other buffer of the passes is the thread's, kept from one call to the next: a page's
+    // set is sorted once per page, and allocating it each time cost as much as a pass.
+    let mut other = SORT_BUFFER.take();
+    other.resize(values.len(), 0);
     for (pass, count) in counts.iter_mut().enumerate() {
         let mut sum = 0;
         for c in count.iter_mut() {
@@ -110,7 +113,12 @@ pub fn sort_u32(values: &mut Vec<u32>) {
         }
     }
     // Three passes: the result is in `other`.
-    *values = other;
+    std::mem::swap(values, &mut other);
+    SORT_BUFFER.set(other);
+}
+
+thread_local! {
+    static SORT_BUFFER: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// The token index range `[first, last)` of tokens lying wholly inside bytes `[start, end)`.
