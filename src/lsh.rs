@@ -347,7 +347,7 @@ pub fn keyed_sketch_pairs(
             let walked = sorter.walk_pieces(&pieces, &|piece| {
                 let mut pairs = Vec::new();
                 let mut bucket = Vec::new();
-                walk.walk(&mut piece.iter().copied(), &mut bucket, &mut |pair| {
+                walk.walk(piece.iter().copied(), &mut bucket, &mut |pair| {
                     pairs.push(pair);
                     Ok(())
                 })
@@ -360,7 +360,7 @@ pub fn keyed_sketch_pairs(
         } else {
             let mut bucket: Vec<BandEntry> = Vec::with_capacity(max_bucket + 1);
             sorter.sort(&mut entries, &mut |sorted| {
-                walk.walk(sorted, &mut bucket, emit)
+                walk.walk(sorted, &mut bucket, &mut |pair| emit(pair))
             })?;
         }
     }
@@ -385,9 +385,9 @@ impl BucketWalk<'_> {
     /// sketches as yielding in this band.
     fn walk(
         &self,
-        sorted: &mut Entries<'_>,
+        sorted: impl Iterator<Item = BandEntry>,
         bucket: &mut Vec<BandEntry>,
-        emit: &mut dyn FnMut(SketchPair) -> Result<()>,
+        emit: &mut impl FnMut(SketchPair) -> Result<()>,
     ) -> Result<()> {
         let (band, max_bucket, owner) = (self.band, self.max_bucket, self.sketches.owner);
         let (sketches, yields) = (self.sketches, self.yields);
