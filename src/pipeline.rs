@@ -135,15 +135,20 @@ impl Pairs {
 
     /// The pairs in `(a, b)` order.
     pub fn iter(&self) -> Box<dyn Iterator<Item = VerifiedPair> + '_> {
+        self.range(0..self.len())
+    }
+
+    /// The pairs at `range` of the `(a, b)` order.
+    pub fn range(&self, range: Range<usize>) -> Box<dyn Iterator<Item = VerifiedPair> + '_> {
         use spill::Record;
         match self {
-            Pairs::Memory(pairs) => Box::new(pairs.iter().copied()),
-            Pairs::Mapped { file, len } => Box::new(
-                file.bytes()[..len * PairRecord::SIZE]
+            Pairs::Memory(pairs) => Box::new(pairs[range].iter().copied()),
+            Pairs::Mapped { file, .. } => Box::new(
+                file.bytes()[range.start * PairRecord::SIZE..range.end * PairRecord::SIZE]
                     .chunks_exact(PairRecord::SIZE)
                     .enumerate()
-                    .map(|(i, bytes)| {
-                        if i % PAIRS_RELEASE == 0 {
+                    .map(move |(i, bytes)| {
+                        if (range.start + i) % PAIRS_RELEASE == 0 {
                             file.release();
                         }
                         record_pair(PairRecord::decode(bytes))
@@ -2201,7 +2206,11 @@ pub fn run(config: &Config) -> Result<Summary> {
     };
     // The report files are independent: written in parallel, each in its own order.
     let jobs = crate::report::jobs(&scan, &config.out_dir, &options)?;
-    let results: Vec<Result<()>> = jobs.par_iter().map(crate::report::Job::run).collect();
+    // A table's rows are formatted in parallel pieces, appended in order.
+    let pieces = |n: usize, each: &(dyn Fn(usize) -> Result<Vec<u8>> + Sync)| {
+        (0..n).into_par_iter().map(each).collect()
+    };
+    let results: Vec<Result<()>> = jobs.par_iter().map(|job| job.run_with(&pieces)).collect();
     let written = crate::report::finish(jobs, results)?;
     // The reports read text again (excerpts, the kept corpus): say so if any vanished meanwhile.
     let mut changed_late = 0;

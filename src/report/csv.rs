@@ -18,41 +18,29 @@ use std::path::{Path, PathBuf};
 /// Longest cell Excel accepts is 32,767 characters; free text is cut well below.
 pub const MAX_TEXT_CHARS: usize = 1000;
 
-/// Writes one CSV file.
+/// Rows of one CSV file, formatted into memory as the file has them, to be appended to it in
+/// order ([`CsvFile::append`]): pieces of a table can be formatted apart, in parallel.
 pub struct CsvSink {
     path: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
+    writer: csv::Writer<Vec<u8>>,
     excel: bool,
 }
 
 impl CsvSink {
-    pub fn create(path: &Path, excel: bool, header: &[&str]) -> Result<CsvSink> {
-        let file = File::create(path).map_err(|source| Error::Write {
-            path: path.into(),
-            source,
-        })?;
-        let mut out = BufWriter::new(file);
-        if excel {
-            out.write_all(b"\xEF\xBB\xBF")
-                .map_err(|source| Error::Write {
-                    path: path.into(),
-                    source,
-                })?;
-        }
+    /// Rows for the file at `path` (named in errors).
+    pub fn buffer(path: &Path, excel: bool) -> CsvSink {
         let writer = csv::WriterBuilder::new()
             .terminator(if excel {
                 csv::Terminator::CRLF
             } else {
                 csv::Terminator::Any(b'\n')
             })
-            .from_writer(out);
-        let mut sink = CsvSink {
+            .from_writer(Vec::new());
+        CsvSink {
             path: path.into(),
             writer,
             excel,
-        };
-        sink.write_raw(header.iter().copied())?;
-        Ok(sink)
+        }
     }
 
     fn write_raw<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> Result<()> {
@@ -72,11 +60,56 @@ impl CsvSink {
         self.write_raw(cleaned.iter().map(|c| c.as_ref()))
     }
 
+    /// The rows written.
+    pub fn into_bytes(self) -> Result<Vec<u8>> {
+        let path = self.path;
+        self.writer.into_inner().map_err(|e| Error::Write {
+            path,
+            source: e.into_error(),
+        })
+    }
+}
+
+/// A CSV file: its header, then rows formatted by [`CsvSink`]s, appended in order.
+pub struct CsvFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl CsvFile {
+    /// Creates the file (in Excel mode, with its byte order mark) and writes `header`.
+    pub fn create(path: &Path, excel: bool, header: &[&str]) -> Result<CsvFile> {
+        let err = |source| Error::Write {
+            path: path.into(),
+            source,
+        };
+        let mut out = BufWriter::new(File::create(path).map_err(err)?);
+        if excel {
+            out.write_all(b"\xEF\xBB\xBF").map_err(err)?;
+        }
+        let mut file = CsvFile {
+            path: path.into(),
+            out,
+        };
+        let mut first = CsvSink::buffer(path, excel);
+        first.write_raw(header.iter().copied())?;
+        file.append(&first.into_bytes()?)?;
+        Ok(file)
+    }
+
+    /// Appends rows formatted by a [`CsvSink`] for this file.
+    pub fn append(&mut self, rows: &[u8]) -> Result<()> {
+        self.out.write_all(rows).map_err(|source| Error::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
     pub fn finish(mut self) -> Result<()> {
-        let path = self.path.clone();
-        self.writer
-            .flush()
-            .map_err(|source| Error::Write { path, source })
+        self.out.flush().map_err(|source| Error::Write {
+            path: self.path,
+            source,
+        })
     }
 }
 
@@ -221,10 +254,12 @@ mod tests {
     fn excel_mode_has_bom_and_crlf_and_quotes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
-        let mut sink = CsvSink::create(&path, true, &["id", "text"]).unwrap();
-        sink.row(&[Cell::Id("-id"), Cell::Text("他说：\"好\",\n然后")])
+        let mut file = CsvFile::create(&path, true, &["id", "text"]).unwrap();
+        let mut rows = CsvSink::buffer(&path, true);
+        rows.row(&[Cell::Id("-id"), Cell::Text("他说：\"好\",\n然后")])
             .unwrap();
-        sink.finish().unwrap();
+        file.append(&rows.into_bytes().unwrap()).unwrap();
+        file.finish().unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBFid,text\r\n"));
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();

@@ -6,12 +6,14 @@
 //! Lines, raw or cleaned of boilerplate and repeats. At paragraph level `paragraphs.csv` (one row
 //! per paragraph cluster, most copies first), `paragraph_members.csv` (one row per copy) and, when
 //! asked, every paragraph cluster with its full text as JSON Lines. File names are fixed, so nothing taken from the
-//! input can place a file outside the output directory. Cost: one pass over documents and pairs,
-//! plus reading the excerpts of representatives.
+//! input can place a file outside the output directory. Each file is a [`Job`]; a CSV table's
+//! rows are formatted in pieces of [`PIECE_ROWS`] that the driver runs in parallel and that are
+//! appended in order, so the bytes do not depend on the threads (tested). Cost: one pass over
+//! documents and pairs, plus reading the excerpts of representatives.
 
 pub mod csv;
 
-use self::csv::{Cell, CsvSink, fraction};
+use self::csv::{Cell, CsvFile, CsvSink, fraction};
 use crate::cluster::Role;
 use crate::error::{Error, Result};
 use crate::paragraph::ParaScan;
@@ -19,6 +21,7 @@ use crate::pipeline::Scan;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// Characters of text shown in an excerpt.
@@ -114,20 +117,74 @@ pub fn write_all(scan: &Scan, dir: &Path, options: &ReportOptions) -> Result<Wri
     finish(jobs, results)
 }
 
-/// One report file to write: its path and the function writing it. The files are independent,
-/// so the driver may write them in parallel.
+/// One report file to write: its path and how it is written. The files are independent, so the
+/// driver may write them in parallel, and the rows of a CSV table may be formatted in parallel
+/// pieces ([`Job::run_with`]).
 pub struct Job<'a> {
     pub path: PathBuf,
-    write: WriteFn<'a>,
+    work: Work<'a>,
+}
+
+enum Work<'a> {
+    /// Written whole, in one pass.
+    Whole(WriteFn<'a>),
+    /// A CSV table: made ready (orders, excerpts), then its rows written piece by piece.
+    Table { excel: bool, prepare: PrepareFn<'a> },
 }
 
 /// Writes one report file at the path given.
 type WriteFn<'a> = Box<dyn Fn(&Path) -> Result<()> + Send + Sync + 'a>;
 
+/// Makes a table ready to be written.
+type PrepareFn<'a> = Box<dyn Fn() -> Table<'a> + Send + Sync + 'a>;
+
+/// The rows of a CSV report: its header, how many rows, and a writer of any range of them.
+struct Table<'a> {
+    header: &'static [&'static str],
+    rows: usize,
+    write: RowsFn<'a>,
+}
+
+type RowsFn<'a> = Box<dyn Fn(Range<usize>, &mut CsvSink) -> Result<()> + Sync + 'a>;
+
+/// Rows of a table formatted as one piece.
+pub const PIECE_ROWS: usize = 1 << 14;
+/// Pieces formatted before they are written: about 10 MB of rows held at once.
+const WAVE_PIECES: usize = 8;
+
+/// The driver's map over the pieces of a wave: `each(i)` for `i` in `0..n`, the results in
+/// order of `i` (in parallel, or one after the other).
+pub type PieceMap<'m> =
+    dyn Fn(usize, &(dyn Fn(usize) -> Result<Vec<u8>> + Sync)) -> Vec<Result<Vec<u8>>> + Sync + 'm;
+
 impl Job<'_> {
-    /// Writes the file.
+    /// Writes the file, its pieces one after the other.
     pub fn run(&self) -> Result<()> {
-        (self.write)(&self.path)
+        self.run_with(&|n, each| (0..n).map(each).collect())
+    }
+
+    /// Writes the file: a table's rows formatted in pieces through `map`, a wave at a time,
+    /// and appended in order, so the file is the same whatever `map` runs them on.
+    pub fn run_with(&self, map: &PieceMap<'_>) -> Result<()> {
+        let (excel, prepare) = match &self.work {
+            Work::Whole(write) => return write(&self.path),
+            Work::Table { excel, prepare } => (*excel, prepare),
+        };
+        let table = prepare();
+        let mut file = CsvFile::create(&self.path, excel, table.header)?;
+        let pieces = table.rows.div_ceil(PIECE_ROWS);
+        for wave in (0..pieces).step_by(WAVE_PIECES) {
+            let formatted = map(WAVE_PIECES.min(pieces - wave), &|i| {
+                let start = (wave + i) * PIECE_ROWS;
+                let mut rows = CsvSink::buffer(&self.path, excel);
+                (table.write)(start..(start + PIECE_ROWS).min(table.rows), &mut rows)?;
+                rows.into_bytes()
+            });
+            for rows in formatted {
+                file.append(&rows?)?;
+            }
+        }
+        file.finish()
     }
 }
 
@@ -140,40 +197,42 @@ pub fn jobs<'a>(scan: &'a Scan, dir: &Path, options: &'a ReportOptions) -> Resul
     })?;
     let excel = options.excel;
     let mut jobs: Vec<Job<'a>> = Vec::new();
-    let mut add = |path: PathBuf, write: WriteFn<'a>| jobs.push(Job { path, write });
-    add(
-        dir.join("documents.csv"),
-        Box::new(move |p| write_documents(scan, p, excel)),
-    );
+    let mut table = |name: &str, prepare: PrepareFn<'a>| {
+        jobs.push(Job {
+            path: dir.join(name),
+            work: Work::Table { excel, prepare },
+        })
+    };
+    table("documents.csv", Box::new(move || documents(scan)));
     if scan.level.pages() {
-        add(
-            dir.join("clusters.csv"),
-            Box::new(move |p| write_clusters(scan, p, excel)),
-        );
-        add(
-            dir.join("pairs.csv"),
-            Box::new(move |p| write_pairs(scan, p, excel)),
-        );
+        table("clusters.csv", Box::new(move || clusters(scan)));
+        table("pairs.csv", Box::new(move || pairs(scan)));
     }
     if let Some(paragraphs) = &scan.paragraphs {
-        add(
-            dir.join("paragraphs.csv"),
-            Box::new(move |p| write_paragraphs(scan, paragraphs, p, excel)),
+        table(
+            "paragraphs.csv",
+            Box::new(move || paragraph_clusters(scan, paragraphs)),
         );
-        add(
-            dir.join("paragraph_members.csv"),
-            Box::new(move |p| write_paragraph_members(scan, paragraphs, p, excel)),
+        table(
+            "paragraph_members.csv",
+            Box::new(move || paragraph_members(scan, paragraphs)),
         );
-        if let Some(path) = &options.emit_paragraphs {
-            add(
-                path.clone(),
-                Box::new(move |p| write_paragraph_texts(scan, paragraphs, p)),
-            );
-        }
+    }
+    let mut whole = |path: PathBuf, write: WriteFn<'a>| {
+        jobs.push(Job {
+            path,
+            work: Work::Whole(write),
+        })
+    };
+    if let (Some(paragraphs), Some(path)) = (&scan.paragraphs, &options.emit_paragraphs) {
+        whole(
+            path.clone(),
+            Box::new(move |p| write_paragraph_texts(scan, paragraphs, p)),
+        );
     }
     if let Some(path) = &options.emit_kept {
         let clean = options.clean_text;
-        add(path.clone(), Box::new(move |p| write_kept(scan, p, clean)));
+        whole(path.clone(), Box::new(move |p| write_kept(scan, p, clean)));
     }
     Ok(jobs)
 }
@@ -228,58 +287,65 @@ fn member_score(scan: &Scan, doc: u32) -> Option<f64> {
     })
 }
 
-fn write_documents(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
-    let mut sink = CsvSink::create(path, excel, DOCUMENTS_HEADER)?;
-    for (index, doc) in scan.corpus.docs.iter().enumerate() {
-        let outcome = &scan.outcomes[index];
-        let source = scan.corpus.source(doc);
-        let url = doc.url().unwrap_or("");
-        let (cluster, role, rep, jaccard, containment) = match (&outcome.skip, outcome.assignment) {
-            (None, Some(a)) if scan.level.pages() => {
-                let rep = if a.representative == index as u32 {
-                    ""
-                } else {
-                    scan.corpus.docs[a.representative as usize].id()
+fn documents(scan: &Scan) -> Table<'_> {
+    let write = move |range: Range<usize>, sink: &mut CsvSink| {
+        for index in range {
+            let doc = &scan.corpus.docs[index];
+            let outcome = &scan.outcomes[index];
+            let source = scan.corpus.source(doc);
+            let url = doc.url().unwrap_or("");
+            let (cluster, role, rep, jaccard, containment) =
+                match (&outcome.skip, outcome.assignment) {
+                    (None, Some(a)) if scan.level.pages() => {
+                        let rep = if a.representative == index as u32 {
+                            ""
+                        } else {
+                            scan.corpus.docs[a.representative as usize].id()
+                        };
+                        let (j, c) = match a.similarity {
+                            Some(s) => (fraction(s.jaccard()), fraction(s.a_in_b())),
+                            None => (String::new(), String::new()),
+                        };
+                        (outcome.cluster_id.to_string(), a.role.name(), rep, j, c)
+                    }
+                    (None, _) => (String::new(), "", "", String::new(), String::new()),
+                    _ => (String::new(), "skipped", "", String::new(), String::new()),
                 };
-                let (j, c) = match a.similarity {
-                    Some(s) => (fraction(s.jaccard()), fraction(s.a_in_b())),
-                    None => (String::new(), String::new()),
-                };
-                (outcome.cluster_id.to_string(), a.role.name(), rep, j, c)
-            }
-            (None, _) => (String::new(), "", "", String::new(), String::new()),
-            _ => (String::new(), "skipped", "", String::new(), String::new()),
-        };
-        let counts = |f: fn(&ParaScan, u32) -> u32| match (&scan.paragraphs, &outcome.skip) {
-            (Some(p), None) => f(p, index as u32).to_string(),
-            _ => String::new(),
-        };
-        let reason = outcome.skip.map(|s| s.reason(doc)).unwrap_or("");
-        sink.row(&[
-            Cell::Id(doc.id()),
-            Cell::Id(&source),
-            Cell::Text(url),
-            Cell::Id(&doc.site()),
-            Cell::Plain(outcome.raw_chars.to_string()),
-            Cell::Plain(doc.encoding_label()),
-            Cell::Plain(cluster),
-            Cell::Plain(role.to_string()),
-            Cell::Id(rep),
-            Cell::Plain(jaccard),
-            Cell::Plain(containment),
-            Cell::Plain(counts(|p, d| p.of_doc(d).len() as u32)),
-            Cell::Plain(counts(|p, d| {
-                p.membership[p.of_doc(d)].iter().flatten().count() as u32
-            })),
-            Cell::Plain(counts(ParaScan::repeats_in)),
-            Cell::Text(reason),
-        ])?;
+            let counts = |f: fn(&ParaScan, u32) -> u32| match (&scan.paragraphs, &outcome.skip) {
+                (Some(p), None) => f(p, index as u32).to_string(),
+                _ => String::new(),
+            };
+            let reason = outcome.skip.map(|s| s.reason(doc)).unwrap_or("");
+            sink.row(&[
+                Cell::Id(doc.id()),
+                Cell::Id(&source),
+                Cell::Text(url),
+                Cell::Id(&doc.site()),
+                Cell::Plain(outcome.raw_chars.to_string()),
+                Cell::Plain(doc.encoding_label()),
+                Cell::Plain(cluster),
+                Cell::Plain(role.to_string()),
+                Cell::Id(rep),
+                Cell::Plain(jaccard),
+                Cell::Plain(containment),
+                Cell::Plain(counts(|p, d| p.of_doc(d).len() as u32)),
+                Cell::Plain(counts(|p, d| {
+                    p.membership[p.of_doc(d)].iter().flatten().count() as u32
+                })),
+                Cell::Plain(counts(ParaScan::repeats_in)),
+                Cell::Text(reason),
+            ])?;
+        }
+        Ok(())
+    };
+    Table {
+        header: DOCUMENTS_HEADER,
+        rows: scan.corpus.docs.len(),
+        write: Box::new(write),
     }
-    sink.finish()
 }
 
-fn write_clusters(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
-    let mut sink = CsvSink::create(path, excel, CLUSTERS_HEADER)?;
+fn clusters(scan: &Scan) -> Table<'_> {
     let mut order: Vec<usize> = (0..scan.clusters.len()).collect();
     order.sort_by_key(|&i| {
         (
@@ -288,46 +354,54 @@ fn write_clusters(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
         )
     });
     let excerpts = representative_excerpts(scan);
-    for i in order {
-        let cluster = &scan.clusters[i];
-        let docs = &scan.corpus.docs;
-        let rep = &docs[cluster.representative as usize];
-        let sites: BTreeSet<String> = std::iter::once(cluster.representative)
-            .chain(cluster.members.iter().copied())
-            .map(|d| docs[d as usize].site())
-            .collect();
-        let scores: Vec<f64> = cluster
-            .members
-            .iter()
-            .filter_map(|&d| member_score(scan, d))
-            .collect();
-        let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
-        let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
-        let role_count = |role: Role| {
-            cluster
+    let rows = order.len();
+    let write = move |range: Range<usize>, sink: &mut CsvSink| {
+        for &i in &order[range] {
+            let cluster = &scan.clusters[i];
+            let docs = &scan.corpus.docs;
+            let rep = &docs[cluster.representative as usize];
+            let sites: BTreeSet<String> = std::iter::once(cluster.representative)
+                .chain(cluster.members.iter().copied())
+                .map(|d| docs[d as usize].site())
+                .collect();
+            let scores: Vec<f64> = cluster
                 .members
                 .iter()
-                .filter(|&&d| {
-                    scan.outcomes[d as usize]
-                        .assignment
-                        .is_some_and(|a| a.role == role)
-                })
-                .count()
-        };
-        sink.row(&[
-            Cell::Plain(cluster.id.to_string()),
-            Cell::Plain((cluster.members.len() + 1).to_string()),
-            Cell::Id(rep.id()),
-            Cell::Text(rep.url().unwrap_or("")),
-            Cell::Plain(sites.len().to_string()),
-            Cell::Plain(role_count(Role::Duplicate).to_string()),
-            Cell::Plain(role_count(Role::Contained).to_string()),
-            Cell::Plain(fraction(min)),
-            Cell::Plain(fraction(mean)),
-            Cell::Text(&excerpts[i]),
-        ])?;
+                .filter_map(|&d| member_score(scan, d))
+                .collect();
+            let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
+            let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
+            let role_count = |role: Role| {
+                cluster
+                    .members
+                    .iter()
+                    .filter(|&&d| {
+                        scan.outcomes[d as usize]
+                            .assignment
+                            .is_some_and(|a| a.role == role)
+                    })
+                    .count()
+            };
+            sink.row(&[
+                Cell::Plain(cluster.id.to_string()),
+                Cell::Plain((cluster.members.len() + 1).to_string()),
+                Cell::Id(rep.id()),
+                Cell::Text(rep.url().unwrap_or("")),
+                Cell::Plain(sites.len().to_string()),
+                Cell::Plain(role_count(Role::Duplicate).to_string()),
+                Cell::Plain(role_count(Role::Contained).to_string()),
+                Cell::Plain(fraction(min)),
+                Cell::Plain(fraction(mean)),
+                Cell::Text(&excerpts[i]),
+            ])?;
+        }
+        Ok(())
+    };
+    Table {
+        header: CLUSTERS_HEADER,
+        rows,
+        write: Box::new(write),
     }
-    sink.finish()
 }
 
 /// The excerpt of each cluster's representative, by cluster index. The pages are read in input
@@ -355,8 +429,7 @@ fn representative_excerpts(scan: &Scan) -> Vec<String> {
     excerpts
 }
 
-fn write_pairs(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
-    let mut sink = CsvSink::create(path, excel, PAIRS_HEADER)?;
+fn pairs(scan: &Scan) -> Table<'_> {
     // The paragraph clusters of each page in a pair, computed once per page.
     let mut of_doc: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
     if let Some(p) = &scan.paragraphs {
@@ -366,69 +439,89 @@ fn write_pairs(scan: &Scan, path: &Path, excel: bool) -> Result<()> {
             }
         }
     }
-    for pair in scan.pairs.iter() {
-        let s = pair.similarity;
-        let shared = match (of_doc.get(&pair.a), of_doc.get(&pair.b)) {
-            (Some(a), Some(b)) => crate::verify::intersect(a, b).to_string(),
-            _ => String::new(),
-        };
-        sink.row(&[
-            Cell::Id(scan.corpus.docs[pair.a as usize].id()),
-            Cell::Id(scan.corpus.docs[pair.b as usize].id()),
-            Cell::Plain(fraction(pair.estimate)),
-            Cell::Plain(fraction(s.jaccard())),
-            Cell::Plain(fraction(s.a_in_b())),
-            Cell::Plain(fraction(s.b_in_a())),
-            Cell::Plain(shared),
-        ])?;
+    let write = move |range: Range<usize>, sink: &mut CsvSink| {
+        for pair in scan.pairs.range(range) {
+            let s = pair.similarity;
+            let shared = match (of_doc.get(&pair.a), of_doc.get(&pair.b)) {
+                (Some(a), Some(b)) => crate::verify::intersect(a, b).to_string(),
+                _ => String::new(),
+            };
+            sink.row(&[
+                Cell::Id(scan.corpus.docs[pair.a as usize].id()),
+                Cell::Id(scan.corpus.docs[pair.b as usize].id()),
+                Cell::Plain(fraction(pair.estimate)),
+                Cell::Plain(fraction(s.jaccard())),
+                Cell::Plain(fraction(s.a_in_b())),
+                Cell::Plain(fraction(s.b_in_a())),
+                Cell::Plain(shared),
+            ])?;
+        }
+        Ok(())
+    };
+    Table {
+        header: PAIRS_HEADER,
+        rows: scan.pairs.len(),
+        write: Box::new(write),
     }
-    sink.finish()
 }
 
-fn write_paragraphs(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) -> Result<()> {
-    let mut sink = CsvSink::create(path, excel, PARAGRAPHS_HEADER)?;
-    for (c, text) in p.clusters.iter().zip(&p.texts) {
-        let rep = c.representative as usize;
-        sink.row(&[
-            Cell::Plain(c.id.to_string()),
-            Cell::Plain(c.copies.to_string()),
-            Cell::Plain(c.pages.to_string()),
-            Cell::Plain(c.sites.to_string()),
-            Cell::Plain(c.variants.to_string()),
-            Cell::Plain(c.contained.to_string()),
-            Cell::Plain(c.repeat_pages.to_string()),
-            Cell::Id(scan.corpus.docs[c.first_doc as usize].id()),
-            Cell::Plain(c.boilerplate.to_string()),
-            Cell::Plain(p.instances[rep].print.chars.to_string()),
-            Cell::Text(&excerpt_of(text, PARAGRAPH_EXCERPT_CHARS)),
-        ])?;
+fn paragraph_clusters<'a>(scan: &'a Scan, p: &'a ParaScan) -> Table<'a> {
+    let write = move |range: Range<usize>, sink: &mut CsvSink| {
+        for (c, text) in p.clusters[range.clone()].iter().zip(&p.texts[range]) {
+            let rep = c.representative as usize;
+            sink.row(&[
+                Cell::Plain(c.id.to_string()),
+                Cell::Plain(c.copies.to_string()),
+                Cell::Plain(c.pages.to_string()),
+                Cell::Plain(c.sites.to_string()),
+                Cell::Plain(c.variants.to_string()),
+                Cell::Plain(c.contained.to_string()),
+                Cell::Plain(c.repeat_pages.to_string()),
+                Cell::Id(scan.corpus.docs[c.first_doc as usize].id()),
+                Cell::Plain(c.boilerplate.to_string()),
+                Cell::Plain(p.instances[rep].print.chars.to_string()),
+                Cell::Text(&excerpt_of(text, PARAGRAPH_EXCERPT_CHARS)),
+            ])?;
+        }
+        Ok(())
+    };
+    Table {
+        header: PARAGRAPHS_HEADER,
+        rows: p.clusters.len(),
+        write: Box::new(write),
     }
-    sink.finish()
 }
 
-fn write_paragraph_members(scan: &Scan, p: &ParaScan, path: &Path, excel: bool) -> Result<()> {
-    let mut sink = CsvSink::create(path, excel, PARAGRAPH_MEMBERS_HEADER)?;
-    let mut rows: Vec<(u32, usize)> = p
+fn paragraph_members<'a>(scan: &'a Scan, p: &'a ParaScan) -> Table<'a> {
+    let mut members: Vec<(u32, usize)> = p
         .membership
         .iter()
         .enumerate()
         .filter_map(|(i, m)| m.map(|m| (m.cluster, i)))
         .collect();
-    rows.sort_unstable();
-    for (cluster, i) in rows {
-        let inst = &p.instances[i];
-        let m = p.membership[i].expect("a member");
-        sink.row(&[
-            Cell::Id(scan.corpus.docs[inst.doc as usize].id()),
-            Cell::Plain(cluster.to_string()),
-            Cell::Plain(inst.index.to_string()),
-            Cell::Plain(inst.print.line.to_string()),
-            Cell::Plain(m.kind.name().to_string()),
-            Cell::Plain(fraction(m.similarity)),
-            Cell::Plain(inst.print.boilerplate.to_string()),
-        ])?;
+    members.sort_unstable();
+    let rows = members.len();
+    let write = move |range: Range<usize>, sink: &mut CsvSink| {
+        for &(cluster, i) in &members[range] {
+            let inst = &p.instances[i];
+            let m = p.membership[i].expect("a member");
+            sink.row(&[
+                Cell::Id(scan.corpus.docs[inst.doc as usize].id()),
+                Cell::Plain(cluster.to_string()),
+                Cell::Plain(inst.index.to_string()),
+                Cell::Plain(inst.print.line.to_string()),
+                Cell::Plain(m.kind.name().to_string()),
+                Cell::Plain(fraction(m.similarity)),
+                Cell::Plain(inst.print.boilerplate.to_string()),
+            ])?;
+        }
+        Ok(())
+    };
+    Table {
+        header: PARAGRAPH_MEMBERS_HEADER,
+        rows,
+        write: Box::new(write),
     }
-    sink.finish()
 }
 
 #[derive(serde::Serialize)]
@@ -552,6 +645,54 @@ fn write_kept(scan: &Scan, path: &Path, clean: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table of `rows` rows that name their index, and quote a comma now and then.
+    fn counting_table(dir: &Path, rows: usize, excel: bool) -> Job<'static> {
+        let prepare: PrepareFn<'static> = Box::new(move || Table {
+            header: &["row", "text"],
+            rows,
+            write: Box::new(|range, sink| {
+                for i in range {
+                    let text = if i % 7 == 0 { "a, b" } else { "=1+1" };
+                    sink.row(&[Cell::Plain(i.to_string()), Cell::Text(text)])?;
+                }
+                Ok(())
+            }),
+        });
+        Job {
+            path: dir.join(format!("table-{rows}-{excel}.csv")),
+            work: Work::Table { excel, prepare },
+        }
+    }
+
+    #[test]
+    fn tables_in_pieces_are_written_in_order_however_the_pieces_run() {
+        let dir = tempfile::tempdir().unwrap();
+        // Pieces of a wave made last first, as a parallel map may finish them.
+        let backwards = |n: usize, each: &(dyn Fn(usize) -> Result<Vec<u8>> + Sync)| {
+            let mut out: Vec<Result<Vec<u8>>> = (0..n).rev().map(each).collect();
+            out.reverse();
+            out
+        };
+        for excel in [false, true] {
+            // More rows than a wave of pieces holds, and a last piece cut short.
+            let rows = 2 * WAVE_PIECES * PIECE_ROWS + 5;
+            let job = counting_table(dir.path(), rows, excel);
+            job.run_with(&backwards).unwrap();
+            let bytes = std::fs::read(&job.path).unwrap();
+            job.run().unwrap();
+            assert_eq!(std::fs::read(&job.path).unwrap(), bytes);
+            let text = String::from_utf8(bytes).unwrap();
+            let newline = if excel { "\r\n" } else { "\n" };
+            let mut expected = String::from(if excel { "\u{feff}" } else { "" });
+            expected.push_str(&format!("row,text{newline}"));
+            for i in 0..rows {
+                let text = if i % 7 == 0 { "\"a, b\"" } else { "'=1+1" };
+                expected.push_str(&format!("{i},{text}{newline}"));
+            }
+            assert_eq!(text, expected);
+        }
+    }
 
     #[test]
     fn excerpts_fold_whitespace_and_cut() {
