@@ -24,6 +24,10 @@ pub struct CsvSink {
     path: PathBuf,
     writer: csv::Writer<Vec<u8>>,
     excel: bool,
+    /// The cells of the row being written, one after the other, and where each ends: kept
+    /// from row to row, so that a row allocates nothing.
+    cells: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 impl CsvSink {
@@ -40,6 +44,8 @@ impl CsvSink {
             path: path.into(),
             writer,
             excel,
+            cells: Vec::new(),
+            ends: Vec::new(),
         }
     }
 
@@ -55,9 +61,20 @@ impl CsvSink {
 
     /// Writes a row of cells.
     pub fn row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
-        let excel = self.excel;
-        let cleaned: Vec<Cow<'_, str>> = cells.iter().map(|c| c.render(excel)).collect();
-        self.write_raw(cleaned.iter().map(|c| c.as_ref()))
+        self.cells.clear();
+        self.ends.clear();
+        for cell in cells {
+            cell.render_into(self.excel, &mut self.cells);
+            self.ends.push(self.cells.len());
+        }
+        let (bytes, ends) = (&self.cells, &self.ends);
+        let fields = (0..ends.len()).map(|i| &bytes[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]);
+        self.writer
+            .write_record(fields)
+            .map_err(|source| Error::Csv {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     /// The rows written.
@@ -119,17 +136,49 @@ pub enum Cell<'a> {
     Id(&'a str),
     /// Free text (excerpts, reasons, urls): always cleaned and cut.
     Text(&'a str),
-    /// A number or a fixed word.
+    /// A fixed word, or nothing (`""`), written as is.
+    Word(&'a str),
+    /// A number.
+    Int(u64),
+    /// A fraction, with four decimals ([`fraction`]).
+    Frac(f64),
+    /// Anything else written as is.
     Plain(String),
 }
 
 impl Cell<'_> {
-    fn render(&self, excel: bool) -> Cow<'_, str> {
+    /// A number, or an empty cell.
+    pub fn int_or_empty(n: Option<u64>) -> Cell<'static> {
+        n.map_or(Cell::Word(""), Cell::Int)
+    }
+
+    /// A fraction, or an empty cell.
+    pub fn frac_or_empty(x: Option<f64>) -> Cell<'static> {
+        x.map_or(Cell::Word(""), Cell::Frac)
+    }
+
+    fn render_into(&self, excel: bool, out: &mut Vec<u8>) {
         match self {
-            Cell::Id(s) if excel => clean(s, usize::MAX),
-            Cell::Id(s) => clean_id(s),
-            Cell::Text(s) => clean(s, MAX_TEXT_CHARS),
-            Cell::Plain(s) => Cow::Borrowed(s.as_str()),
+            Cell::Id(s) if excel => out.extend_from_slice(clean(s, usize::MAX).as_bytes()),
+            Cell::Id(s) => out.extend_from_slice(clean_id(s).as_bytes()),
+            Cell::Text(s) => out.extend_from_slice(clean(s, MAX_TEXT_CHARS).as_bytes()),
+            Cell::Word(s) => out.extend_from_slice(s.as_bytes()),
+            Cell::Int(n) => {
+                let mut digits = [0u8; 20];
+                let mut at = digits.len();
+                let mut n = *n;
+                loop {
+                    at -= 1;
+                    digits[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                out.extend_from_slice(&digits[at..]);
+            }
+            Cell::Frac(x) => fraction_into(*x, out),
+            Cell::Plain(s) => out.extend_from_slice(s.as_bytes()),
         }
     }
 }
@@ -182,6 +231,13 @@ pub fn clean(s: &str, max_chars: usize) -> Cow<'_, str> {
 /// below 1e-12), and its digits are written directly; the rest go through `format!`, whose
 /// exact path is much slower (tested against it).
 pub fn fraction(x: f64) -> String {
+    let mut out = Vec::with_capacity(6);
+    fraction_into(x, &mut out);
+    String::from_utf8(out).expect("a formatted number")
+}
+
+/// [`fraction`], appended to `out`.
+pub fn fraction_into(x: f64, out: &mut Vec<u8>) {
     if x.is_sign_positive() && x <= 1.0 {
         let scaled = x * 10_000.0;
         let rounded = scaled.round();
@@ -193,10 +249,12 @@ pub fn fraction(x: f64) -> String {
                 n /= 10;
             }
             digits[0] = b'0' + n as u8;
-            return String::from_utf8(digits.to_vec()).expect("ASCII digits");
+            out.extend_from_slice(&digits);
+            return;
         }
     }
-    format!("{x:.4}")
+    use std::io::Write as _;
+    write!(out, "{x:.4}").expect("writing to memory");
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 
 pub mod csv;
 
-use self::csv::{Cell, CsvFile, CsvSink, fraction};
+use self::csv::{Cell, CsvFile, CsvSink};
 use crate::cluster::Role;
 use crate::error::{Error, Result};
 use crate::paragraph::ParaScan;
@@ -303,17 +303,17 @@ fn documents(scan: &Scan) -> Table<'_> {
                             scan.corpus.docs[a.representative as usize].id()
                         };
                         let (j, c) = match a.similarity {
-                            Some(s) => (fraction(s.jaccard()), fraction(s.a_in_b())),
-                            None => (String::new(), String::new()),
+                            Some(s) => (Some(s.jaccard()), Some(s.a_in_b())),
+                            None => (None, None),
                         };
-                        (outcome.cluster_id.to_string(), a.role.name(), rep, j, c)
+                        (Some(outcome.cluster_id as u64), a.role.name(), rep, j, c)
                     }
-                    (None, _) => (String::new(), "", "", String::new(), String::new()),
-                    _ => (String::new(), "skipped", "", String::new(), String::new()),
+                    (None, _) => (None, "", "", None, None),
+                    _ => (None, "skipped", "", None, None),
                 };
             let counts = |f: fn(&ParaScan, u32) -> u32| match (&scan.paragraphs, &outcome.skip) {
-                (Some(p), None) => f(p, index as u32).to_string(),
-                _ => String::new(),
+                (Some(p), None) => Cell::Int(f(p, index as u32) as u64),
+                _ => Cell::Word(""),
             };
             let reason = outcome.skip.map(|s| s.reason(doc)).unwrap_or("");
             sink.row(&[
@@ -321,18 +321,16 @@ fn documents(scan: &Scan) -> Table<'_> {
                 Cell::Id(&source),
                 Cell::Text(url),
                 Cell::Id(&doc.site()),
-                Cell::Plain(outcome.raw_chars.to_string()),
+                Cell::Int(outcome.raw_chars as u64),
                 Cell::Plain(doc.encoding_label()),
-                Cell::Plain(cluster),
-                Cell::Plain(role.to_string()),
+                Cell::int_or_empty(cluster),
+                Cell::Word(role),
                 Cell::Id(rep),
-                Cell::Plain(jaccard),
-                Cell::Plain(containment),
-                Cell::Plain(counts(|p, d| p.of_doc(d).len() as u32)),
-                Cell::Plain(counts(|p, d| {
-                    p.membership[p.of_doc(d)].iter().flatten().count() as u32
-                })),
-                Cell::Plain(counts(ParaScan::repeats_in)),
+                Cell::frac_or_empty(jaccard),
+                Cell::frac_or_empty(containment),
+                counts(|p, d| p.of_doc(d).len() as u32),
+                counts(|p, d| p.membership[p.of_doc(d)].iter().flatten().count() as u32),
+                counts(ParaScan::repeats_in),
                 Cell::Text(reason),
             ])?;
         }
@@ -383,15 +381,15 @@ fn clusters(scan: &Scan) -> Table<'_> {
                     .count()
             };
             sink.row(&[
-                Cell::Plain(cluster.id.to_string()),
-                Cell::Plain((cluster.members.len() + 1).to_string()),
+                Cell::Int(cluster.id as u64),
+                Cell::Int(cluster.members.len() as u64 + 1),
                 Cell::Id(rep.id()),
                 Cell::Text(rep.url().unwrap_or("")),
-                Cell::Plain(sites.len().to_string()),
-                Cell::Plain(role_count(Role::Duplicate).to_string()),
-                Cell::Plain(role_count(Role::Contained).to_string()),
-                Cell::Plain(fraction(min)),
-                Cell::Plain(fraction(mean)),
+                Cell::Int(sites.len() as u64),
+                Cell::Int(role_count(Role::Duplicate) as u64),
+                Cell::Int(role_count(Role::Contained) as u64),
+                Cell::Frac(min),
+                Cell::Frac(mean),
                 Cell::Text(&excerpts[i]),
             ])?;
         }
@@ -443,17 +441,17 @@ fn pairs(scan: &Scan) -> Table<'_> {
         for pair in scan.pairs.range(range) {
             let s = pair.similarity;
             let shared = match (of_doc.get(&pair.a), of_doc.get(&pair.b)) {
-                (Some(a), Some(b)) => crate::verify::intersect(a, b).to_string(),
-                _ => String::new(),
+                (Some(a), Some(b)) => Some(crate::verify::intersect(a, b) as u64),
+                _ => None,
             };
             sink.row(&[
                 Cell::Id(scan.corpus.docs[pair.a as usize].id()),
                 Cell::Id(scan.corpus.docs[pair.b as usize].id()),
-                Cell::Plain(fraction(pair.estimate)),
-                Cell::Plain(fraction(s.jaccard())),
-                Cell::Plain(fraction(s.a_in_b())),
-                Cell::Plain(fraction(s.b_in_a())),
-                Cell::Plain(shared),
+                Cell::Frac(pair.estimate),
+                Cell::Frac(s.jaccard()),
+                Cell::Frac(s.a_in_b()),
+                Cell::Frac(s.b_in_a()),
+                Cell::int_or_empty(shared),
             ])?;
         }
         Ok(())
@@ -470,16 +468,16 @@ fn paragraph_clusters<'a>(scan: &'a Scan, p: &'a ParaScan) -> Table<'a> {
         for (c, text) in p.clusters[range.clone()].iter().zip(&p.texts[range]) {
             let rep = c.representative as usize;
             sink.row(&[
-                Cell::Plain(c.id.to_string()),
-                Cell::Plain(c.copies.to_string()),
-                Cell::Plain(c.pages.to_string()),
-                Cell::Plain(c.sites.to_string()),
-                Cell::Plain(c.variants.to_string()),
-                Cell::Plain(c.contained.to_string()),
-                Cell::Plain(c.repeat_pages.to_string()),
+                Cell::Int(c.id as u64),
+                Cell::Int(c.copies as u64),
+                Cell::Int(c.pages as u64),
+                Cell::Int(c.sites as u64),
+                Cell::Int(c.variants as u64),
+                Cell::Int(c.contained as u64),
+                Cell::Int(c.repeat_pages as u64),
                 Cell::Id(scan.corpus.docs[c.first_doc as usize].id()),
-                Cell::Plain(c.boilerplate.to_string()),
-                Cell::Plain(p.instances[rep].print.chars.to_string()),
+                Cell::Word(if c.boilerplate { "true" } else { "false" }),
+                Cell::Int(p.instances[rep].print.chars as u64),
                 Cell::Text(&excerpt_of(text, PARAGRAPH_EXCERPT_CHARS)),
             ])?;
         }
@@ -507,12 +505,16 @@ fn paragraph_members<'a>(scan: &'a Scan, p: &'a ParaScan) -> Table<'a> {
             let m = p.membership[i].expect("a member");
             sink.row(&[
                 Cell::Id(scan.corpus.docs[inst.doc as usize].id()),
-                Cell::Plain(cluster.to_string()),
-                Cell::Plain(inst.index.to_string()),
-                Cell::Plain(inst.print.line.to_string()),
-                Cell::Plain(m.kind.name().to_string()),
-                Cell::Plain(fraction(m.similarity)),
-                Cell::Plain(inst.print.boilerplate.to_string()),
+                Cell::Int(cluster as u64),
+                Cell::Int(inst.index as u64),
+                Cell::Int(inst.print.line as u64),
+                Cell::Word(m.kind.name()),
+                Cell::Frac(m.similarity),
+                Cell::Word(if inst.print.boilerplate {
+                    "true"
+                } else {
+                    "false"
+                }),
             ])?;
         }
         Ok(())
@@ -654,7 +656,7 @@ mod tests {
             write: Box::new(|range, sink| {
                 for i in range {
                     let text = if i % 7 == 0 { "a, b" } else { "=1+1" };
-                    sink.row(&[Cell::Plain(i.to_string()), Cell::Text(text)])?;
+                    sink.row(&[Cell::Int(i as u64), Cell::Text(text)])?;
                 }
                 Ok(())
             }),
