@@ -87,6 +87,26 @@ pub fn page_keys(text: &str) -> Vec<u64> {
     keys
 }
 
+/// The key of a blank line where keys are kept for every line ([`line_keys_into`]). A line whose
+/// key is this value (once in 2^64 lines) is taken for a blank one: it is never learned.
+pub const NO_KEY: u64 = 0;
+
+/// Appends the key of every raw line of `text`, in order, [`NO_KEY`] for a blank line.
+pub fn line_keys_into(text: &str, out: &mut Vec<u64>) {
+    out.extend(
+        text.split('\n')
+            .map(|line| line_key(line).unwrap_or(NO_KEY)),
+    );
+}
+
+/// The distinct keys of a page from its [`line_keys_into`], as [`page_keys`] gives them.
+pub fn distinct_keys(line_keys: &[u64]) -> Vec<u64> {
+    let mut keys: Vec<u64> = line_keys.iter().copied().filter(|&k| k != NO_KEY).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// Lines with a web address and at most this many characters are site chrome: a site's name in
 /// a header, a footer link, an ad for another site (`www.x.com【x.com范文网】`).
 pub const WEB_LINE_MAX_CHARS: usize = 60;
@@ -256,10 +276,18 @@ impl Boilerplate {
 
     /// Whether a raw line of a page of `site` is boilerplate.
     pub fn contains(&self, site: Option<u32>, line: &str) -> bool {
-        if let (Some(site), false) = (site, self.lines.is_empty())
-            && line_key(line).is_some_and(|k| self.lines.contains(&(site, k)))
-        {
-            return true;
+        self.contains_keyed(site, line, || line_key(line).unwrap_or(NO_KEY))
+    }
+
+    /// [`Boilerplate::contains`], with the line's key ([`NO_KEY`] for a blank line) from `key`,
+    /// called only when the key is looked up: a key kept from the boilerplate stage, not made
+    /// again.
+    pub fn contains_keyed(&self, site: Option<u32>, line: &str, key: impl FnOnce() -> u64) -> bool {
+        if let (Some(site), false) = (site, self.lines.is_empty()) {
+            let key = key();
+            if key != NO_KEY && self.lines.contains(&(site, key)) {
+                return true;
+            }
         }
         if self.web_lines
             && line.len() <= WEB_LINE_MAX_CHARS * 4
@@ -355,6 +383,43 @@ mod tests {
             }
             assert_eq!(line_key(&line), line_key_reference(&line), "{line:?}");
         }
+    }
+
+    #[test]
+    fn kept_line_keys_give_the_page_keys_and_the_same_answers() {
+        let mut pages = Vec::new();
+        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
+            pages.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+        let sites = vec![Some(0); pages.len()];
+        let mut keyed = Vec::new();
+        for text in &pages {
+            let mut keys = Vec::new();
+            line_keys_into(text, &mut keys);
+            assert_eq!(keys.len(), text.split('\n').count());
+            assert!(keys.contains(&NO_KEY), "blank lines have no key");
+            assert_eq!(distinct_keys(&keys), page_keys(text));
+            keyed.push(keys);
+        }
+        // Every page on one site: lines on four of the five pages are learned.
+        let learned = Boilerplate::learn(
+            &pages.iter().map(|t| page_keys(t)).collect::<Vec<_>>(),
+            &sites,
+        )
+        .with_web_lines(true);
+        let mut boilerplate = 0;
+        for (text, keys) in pages.iter().zip(&keyed) {
+            for (line, &key) in text.split('\n').zip(keys) {
+                let plain = learned.contains(Some(0), line);
+                assert_eq!(
+                    learned.contains_keyed(Some(0), line, || key),
+                    plain,
+                    "{line}"
+                );
+                boilerplate += plain as usize;
+            }
+        }
+        assert!(boilerplate > 0, "{boilerplate}");
     }
 
     #[test]

@@ -895,6 +895,17 @@ pub struct Fingerprinter {
     cuts: Option<Cuts>,
     /// Whether prints carry the page's set and sketch (the page level).
     keep_sets: bool,
+    /// Through the fingerprint stage: the key of every raw line, from the boilerplate stage.
+    raw_keys: Option<RawLineKeys>,
+}
+
+/// The key of every raw line of every page ([`boilerplate::line_keys_into`]), made by the
+/// boilerplate stage and read by the fingerprint stage instead of keying each line again (at 100k
+/// pages, 3.5M lines: 28 MB, or a key file under a memory limit).
+struct RawLineKeys {
+    keys: KeyTable,
+    /// Page `d`'s keys are `start[d]..start[d + 1]`.
+    start: Vec<u64>,
 }
 
 /// The cut of every page's normalized text: one bitmap over its characters per page
@@ -948,7 +959,23 @@ impl Fingerprinter {
             },
             cuts: None,
             keep_sets: config.level.pages(),
+            raw_keys: None,
         }
+    }
+
+    /// Whether raw line `index` of page `doc` is boilerplate: its key kept by the boilerplate
+    /// stage, or (after the fingerprint stage, or for a page whose lines no longer match) made
+    /// again.
+    fn is_boilerplate(&self, doc: u32, site: Option<u32>, index: usize, line: &str) -> bool {
+        self.boilerplate.contains_keyed(site, line, || {
+            if let Some(raw) = &self.raw_keys {
+                let (from, to) = (raw.start[doc as usize], raw.start[doc as usize + 1]);
+                if from + (index as u64) < to {
+                    return raw.keys.keys().get((from + index as u64) as usize);
+                }
+            }
+            boilerplate::line_key(line).unwrap_or(boilerplate::NO_KEY)
+        })
     }
 
     /// Knows the lines of `boilerplate` (left out of page fingerprints when `strip`);
@@ -968,7 +995,7 @@ impl Fingerprinter {
     /// Normalizes, tokenizes and shingles `raw` into the workspace (shingles in text order).
     fn shingle(&self, doc: u32, raw: &str, ws: &mut Workspace) {
         let site = self.sites.get(doc as usize).copied().flatten();
-        let skip = |line: &str| self.strip && self.boilerplate.contains(site, line);
+        let skip = |index, line: &str| self.strip && self.is_boilerplate(doc, site, index, line);
         normalize::normalize_document_skipping(raw, &mut ws.norm, skip);
         ws.all_chrome = false;
         if ws.norm.text.is_empty() && self.strip && !self.boilerplate.is_empty() {
@@ -1179,7 +1206,8 @@ impl Fingerprinter {
             }
             // Lines in the text were not boilerplate when boilerplate was stripped.
             let known_text = in_text.is_some() && self.strip && !ws.all_chrome;
-            let boilerplate = check && !known_text && self.boilerplate.contains(site, raw_line);
+            let boilerplate =
+                check && !known_text && self.is_boilerplate(doc, site, index, raw_line);
             let text: &str = match in_text {
                 Some(l) => &ws.norm.text[l.start as usize..l.end as usize],
                 None if boilerplate => {
@@ -1502,21 +1530,38 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         None => None,
     };
     if config.strip_boilerplate || config.level.paragraphs() {
+        // Every raw line's key, in line order, kept for the fingerprint stage; and each page's
+        // distinct keys, to learn from.
         let keys_of = |doc: &ingest::Document| {
-            if doc.skip.is_some() {
-                Vec::new()
-            } else {
-                boilerplate::page_keys(&corpus.text(doc))
+            let mut keys = Vec::new();
+            if doc.skip.is_none() {
+                boilerplate::line_keys_into(&corpus.text(doc), &mut keys);
             }
+            let distinct = boilerplate::distinct_keys(&keys);
+            (keys, distinct)
+        };
+        let mut raw_store = KeyStore::new(spill.as_ref(), "raw-line-keys")?;
+        let mut raw_start: Vec<u64> = Vec::with_capacity(n + 1);
+        raw_start.push(0);
+        let mut keep = |keyed: Vec<(Vec<u64>, Vec<u64>)>| -> Result<Vec<Vec<u64>>> {
+            let mut wave_keys = Vec::new();
+            let mut distinct = Vec::with_capacity(keyed.len());
+            for (keys, page) in keyed {
+                wave_keys.extend_from_slice(&keys);
+                raw_start.push(raw_start.last().copied().unwrap_or(0) + keys.len() as u64);
+                distinct.push(page);
+            }
+            raw_store.extend(wave_keys)?;
+            Ok(distinct)
         };
         let learned = match &spill {
             Some(dir) => {
                 // The (key, site) table through run files, a wave of pages at a time.
                 let mut sorter = spill::Sorter::<(u64, u32)>::new(dir, config.spill_budget(4));
                 for (w, docs) in corpus.docs.chunks(FINGERPRINT_WAVE).enumerate() {
-                    let keys: Vec<Vec<u64>> = docs.par_iter().map(keys_of).collect();
+                    let keyed: Vec<(Vec<u64>, Vec<u64>)> = docs.par_iter().map(keys_of).collect();
                     corpus.release_text();
-                    for (j, keys) in keys.into_iter().enumerate() {
+                    for (j, keys) in keep(keyed)?.into_iter().enumerate() {
                         if let Some(site) = sites[w * FINGERPRINT_WAVE + j] {
                             sorter.extend(keys.into_iter().map(|k| (k, site)))?;
                         }
@@ -1528,16 +1573,19 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     .consume(|entries| Boilerplate::learn_sorted(entries, &pages_of_site))?
             }
             _ => {
-                let keys = in_waves(
-                    &corpus,
-                    &corpus.docs,
-                    FINGERPRINT_WAVE,
-                    || (),
-                    |_, doc| keys_of(doc),
-                );
+                let mut keys = Vec::with_capacity(n);
+                for docs in corpus.docs.chunks(FINGERPRINT_WAVE) {
+                    let keyed: Vec<(Vec<u64>, Vec<u64>)> = docs.par_iter().map(keys_of).collect();
+                    corpus.release_text();
+                    keys.extend(keep(keyed)?);
+                }
                 Boilerplate::learn(&keys, &sites)
             }
         };
+        fingerprinter.raw_keys = Some(RawLineKeys {
+            keys: raw_store.finish()?,
+            start: raw_start,
+        });
         let learned = learned.with_web_lines(true).with_patterns(patterns);
         fingerprinter = fingerprinter.with_boilerplate(learned, sites, config.strip_boilerplate);
         lap("boilerplate", &mut timings);
@@ -1601,6 +1649,9 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             })
             .collect();
         corpus.release_text();
+        if let Some(raw) = &fingerprinter.raw_keys {
+            raw.keys.release();
+        }
         page_store.extend(wave_keys)?;
         let mut wave_cuts = Vec::new();
         let cuts_before = cut_start.last().copied().unwrap_or(0);
@@ -1629,6 +1680,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         }
         cut_store.extend(wave_cuts)?;
     }
+    // Later readers of a page (paragraph sets) key its lines again.
+    fingerprinter.raw_keys = None;
     let page_keys = page_store.finish()?;
     let line_keys = line_store.finish()?;
     let kept_sets = set_writer

@@ -67,11 +67,16 @@ impl Normalized {
 
 /// Normalizes `raw` into `out` (cleared first).
 pub fn normalize_document(raw: &str, out: &mut Normalized) {
-    normalize_document_skipping(raw, out, |_| false);
+    normalize_document_skipping(raw, out, |_, _| false);
 }
 
-/// Normalizes `raw` into `out` without the raw lines for which `skip` is true (boilerplate).
-pub fn normalize_document_skipping(raw: &str, out: &mut Normalized, skip: impl Fn(&str) -> bool) {
+/// Normalizes `raw` into `out` without the raw lines for which `skip(index, line)` is true
+/// (boilerplate; `index` counts from 0).
+pub fn normalize_document_skipping(
+    raw: &str,
+    out: &mut Normalized,
+    mut skip: impl FnMut(usize, &str) -> bool,
+) {
     out.text.clear();
     out.lines.clear();
     let script = zh::script(raw);
@@ -80,7 +85,7 @@ pub fn normalize_document_skipping(raw: &str, out: &mut Normalized, skip: impl F
     let mut scratch = std::mem::take(&mut out.scratch);
     let mut fold = std::mem::take(&mut out.fold);
     for (index, line) in raw.split('\n').enumerate() {
-        if skip(line) {
+        if skip(index, line) {
             continue;
         }
         let start = out.text.len();
