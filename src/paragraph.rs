@@ -398,6 +398,59 @@ pub enum Signatures<'a, 's> {
     SimHash(&'a [u64], u32),
 }
 
+/// Sorts `pairs` as `sort_unstable` does, by a least-significant-digit radix sort over the
+/// bytes of `(a, b)` read as one 64-bit number, skipping the bytes all pairs share (the high
+/// bytes of small numbers); short lists by `sort_unstable`. The tables of paragraph candidates
+/// hold millions of pairs (11.2M anchors at 100k pages), where this takes about a fifth of the
+/// time of a comparison sort, for one more table's memory while it runs.
+pub fn sort_pairs(pairs: &mut [(u32, u32)]) {
+    type Pair = (u32, u32);
+    if pairs.len() < 1 << 12 {
+        pairs.sort_unstable();
+        return;
+    }
+    // Byte `d` of the number: bytes 0..4 of `b`, then bytes 0..4 of `a`.
+    let byte = |&(a, b): &(u32, u32), d: usize| {
+        (if d < 4 {
+            b >> (8 * d)
+        } else {
+            a >> (8 * (d - 4))
+        }) as u8 as usize
+    };
+    let mut counts = vec![[0usize; 256]; 8];
+    for p in pairs.iter() {
+        for (d, count) in counts.iter_mut().enumerate() {
+            count[byte(p, d)] += 1;
+        }
+    }
+    let mut other = vec![(0u32, 0u32); pairs.len()];
+    // Whether the pairs, so far sorted, are in `other`.
+    let mut moved = false;
+    for (d, count) in counts.iter_mut().enumerate() {
+        if count.contains(&pairs.len()) {
+            continue;
+        }
+        let mut sum = 0;
+        for c in count.iter_mut() {
+            (*c, sum) = (sum, sum + *c);
+        }
+        let (from, to): (&[Pair], &mut [Pair]) = if moved {
+            (&other, pairs)
+        } else {
+            (pairs, &mut other)
+        };
+        for p in from {
+            let slot = &mut count[byte(p, d)];
+            to[*slot] = *p;
+            *slot += 1;
+        }
+        moved = !moved;
+    }
+    if moved {
+        pairs.copy_from_slice(&other);
+    }
+}
+
 /// Pairs of texts to verify, sorted and unique. `include` lists the texts taking part, `anchors`
 /// are (anchor pair, text) and `rank[text]` orders texts (lower is better).
 pub fn variant_candidates(
@@ -419,7 +472,7 @@ pub fn variant_candidates(
         for x in keyed.iter_mut() {
             x.1 = place[x.1 as usize];
         }
-        keyed.sort_unstable();
+        sort_pairs(keyed);
         for x in keyed.iter_mut() {
             x.1 = by_rank[x.1 as usize];
         }
@@ -450,7 +503,7 @@ pub fn variant_candidates(
     .into_iter()
     .flatten()
     .collect();
-    pairs.sort_unstable();
+    sort_pairs(&mut pairs);
     pairs.dedup();
     pairs
 }
@@ -639,7 +692,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
             })
             .collect();
     drop((anchors, include, text_rank, variant_of));
-    candidates.sort_unstable();
+    sort_pairs(&mut candidates);
     drop(simhashes);
     drop(first_seen);
 
@@ -874,6 +927,34 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn radix_sorted_pairs_equal_sort_unstable() {
+        let mut state = 13u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 17) % m
+        };
+        for len in [0, 1, 4095, 4096, 5000, 70_000] {
+            // Hashes and small numbers (bytes they all share), with repeats.
+            for (ra, rb) in [
+                (1u64 << 32, 1u64 << 20),
+                (3, 1 << 32),
+                (1 << 32, 1 << 32),
+                (1, 1),
+            ] {
+                let mut pairs: Vec<(u32, u32)> = (0..len)
+                    .map(|_| (next(ra) as u32, next(rb) as u32))
+                    .collect();
+                let mut expected = pairs.clone();
+                expected.sort_unstable();
+                sort_pairs(&mut pairs);
+                assert_eq!(pairs, expected, "{len} pairs below ({ra}, {rb})");
+            }
+        }
+    }
     use crate::normalize::normalize;
     use crate::tokenize::CharTokenizer;
 
