@@ -20,11 +20,12 @@
 //! Invariants: each line is normalized on its own, so a paragraph normalizes the same alone or
 //! inside a page; idempotent per line (normalizing a normalized line changes nothing; the lines of
 //! a page are joined without a separator, so placeholders of two lines can meet); traditional and
-//! simplified copies of a page come out alike. Cost: one pass over the raw text to detect the
-//! script, and one that writes the normalized text (stretches of common ideographs are copied
-//! as they are; placeholder runs wait for the character after them): about 400 MiB/s in the
-//! `normalize/simplified` bench on one core of the machine where traditional pages, with the
-//! phrase conversion, normalize at about 60 MiB/s (`normalize/traditional`).
+//! simplified copies of a page come out alike. Cost: one pass that writes the normalized text
+//! (stretches of common ideographs are copied as they are; placeholder runs wait for the
+//! character after them) and counts the script on the way; a page found traditional is
+//! normalized again, converted. About 485 MiB/s in the `normalize/simplified` bench on one core
+//! (405 with a pass of its own to detect the script), where traditional pages, with the phrase
+//! conversion, normalize at about 56 MiB/s (`normalize/traditional`; 61 with that pass).
 
 pub mod zh;
 
@@ -77,31 +78,43 @@ pub fn normalize_document_skipping(
     out: &mut Normalized,
     mut skip: impl FnMut(usize, &str) -> bool,
 ) {
-    out.text.clear();
-    out.lines.clear();
-    let script = zh::script(raw);
-    out.traditional = script.traditional;
-    out.raw_chars = script.chars;
+    out.raw_chars = raw.chars().count() as u32;
     let mut scratch = std::mem::take(&mut out.scratch);
     let mut fold = std::mem::take(&mut out.fold);
-    for (index, line) in raw.split('\n').enumerate() {
-        if skip(index, line) {
-            continue;
+    // The page is normalized as simplified text, which reads every character, counting the
+    // script on the way (skipped lines are counted apart); a page found traditional
+    // ([`zh::is_traditional`] of the whole raw text) is normalized again, converted.
+    let mut tally = zh::Tally::default();
+    for traditional in [false, true] {
+        out.text.clear();
+        out.lines.clear();
+        out.traditional = traditional;
+        for (index, line) in raw.split('\n').enumerate() {
+            if skip(index, line) {
+                if !traditional {
+                    tally.text(line);
+                }
+                continue;
+            }
+            let start = out.text.len();
+            line_into(
+                line,
+                traditional,
+                &mut scratch,
+                &mut fold,
+                &mut out.text,
+                &mut tally,
+            );
+            if out.text.len() > start {
+                out.lines.push(Line {
+                    start: start as u32,
+                    end: out.text.len() as u32,
+                    line: index as u32 + 1,
+                });
+            }
         }
-        let start = out.text.len();
-        line_into(
-            line,
-            out.traditional,
-            &mut scratch,
-            &mut fold,
-            &mut out.text,
-        );
-        if out.text.len() > start {
-            out.lines.push(Line {
-                start: start as u32,
-                end: out.text.len() as u32,
-                line: index as u32 + 1,
-            });
+        if !tally.traditional() {
+            break;
         }
     }
     out.chars = out.text.chars().count() as u32;
@@ -119,16 +132,19 @@ pub fn normalize_line(line: &str, traditional: bool, out: &mut String) {
         &mut String::new(),
         &mut Fold::default(),
         out,
+        &mut zh::Tally::default(),
     );
 }
 
-/// Appends the normalized `line` to `out`.
+/// Appends the normalized `line` to `out`; a line that is not converted has its characters
+/// counted in `tally`.
 fn line_into(
     line: &str,
     traditional: bool,
     scratch: &mut String,
     fold: &mut Fold,
     out: &mut String,
+    tally: &mut zh::Tally,
 ) {
     fold.start();
     if traditional {
@@ -137,9 +153,14 @@ fn line_into(
         // The converted text is NFKC already (the tables map ideographs to ideographs), so
         // the pass for text that is not converted keeps of it what this would keep, with its
         // fast path for plain ideographs.
-        nfkc_fold(&zh::to_simplified(scratch), fold, out);
+        nfkc_fold(
+            &zh::to_simplified(scratch),
+            fold,
+            out,
+            &mut zh::Tally::default(),
+        );
     } else {
-        nfkc_fold(line, fold, out);
+        nfkc_fold(line, fold, out, tally);
     }
     fold.finish(out);
 }
@@ -165,13 +186,16 @@ fn nfkc_into(line: &str, out: &mut String) {
 
 /// NFKC of `line` into `fold`, without the characters it drops (pages that are not converted):
 /// what [`nfkc_into`] writes and [`is_kept`] keeps, without writing it.
-fn nfkc_fold(line: &str, fold: &mut Fold, out: &mut String) {
+fn nfkc_fold(line: &str, fold: &mut Fold, out: &mut String, tally: &mut zh::Tally) {
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         // A stretch of common CJK ideographs that are not numerals, most of the text: copied.
         let start = i;
-        while i + 3 <= bytes.len() && is_plain_han(&bytes[i..i + 3]) {
+        while i + 3 <= bytes.len()
+            && let Some(c) = plain_han(&bytes[i..i + 3])
+        {
+            tally.ideograph(c);
             i += 3;
         }
         if i > start {
@@ -180,6 +204,7 @@ fn nfkc_fold(line: &str, fold: &mut Fold, out: &mut String) {
         }
         let c = line[i..].chars().next().expect("within the line");
         i += c.len_utf8();
+        tally.char(c);
         match c {
             // Common CJK ideographs, most of the text.
             '\u{4e00}'..='\u{9fff}' => fold.kept(c, out),
@@ -254,18 +279,18 @@ struct Fold {
     last_placeholder: bool,
 }
 
-/// Whether the three bytes of UTF-8 at the start of `b` (a character boundary of valid UTF-8)
-/// are a common CJK ideograph (U+4E00..U+9FFF) that is not a Chinese numeral: one bit of
-/// [`PLAIN_HAN`] (comparing with each numeral instead: the `normalize/simplified` bench at 279
-/// MiB/s against 376).
+/// The code point of the three bytes of UTF-8 at the start of `b` (a character boundary of
+/// valid UTF-8) if they are a common CJK ideograph (U+4E00..U+9FFF) that is not a Chinese
+/// numeral: one bit of [`PLAIN_HAN`] (comparing with each numeral instead: the
+/// `normalize/simplified` bench at 279 MiB/s against 376).
 #[inline]
-fn is_plain_han(b: &[u8]) -> bool {
+fn plain_han(b: &[u8]) -> Option<usize> {
     let (b0, b1, b2) = (b[0], b[1], b[2]);
     if !(0xe4..=0xe9).contains(&b0) {
-        return false;
+        return None;
     }
     let c = ((b0 as usize & 0x0f) << 12) | ((b1 as usize & 0x3f) << 6) | (b2 as usize & 0x3f);
-    PLAIN_HAN[c / 64] >> (c % 64) & 1 != 0
+    (PLAIN_HAN[c / 64] >> (c % 64) & 1 != 0).then_some(c)
 }
 
 /// One bit per character of the Basic Multilingual Plane: whether it is a common CJK ideograph
@@ -536,7 +561,7 @@ mod tests {
             let bytes = c.encode_utf8(&mut buf).as_bytes();
             let expected = ('\u{4e00}'..='\u{9fff}').contains(&c) && !is_cn_numeral(c);
             let padded = [bytes, &[0, 0][..]].concat();
-            assert_eq!(is_plain_han(&padded), expected, "{c:?}");
+            assert_eq!(plain_han(&padded).is_some(), expected, "{c:?}");
             plain += expected as u32;
         }
         assert_eq!(plain, 0x9fff - 0x4e00 + 1 - 11);
@@ -680,6 +705,44 @@ mod tests {
             assert_eq!(out, reference_traditional_line(line), "{line}");
         }
         assert!(lines > 1000, "{lines}");
+    }
+
+    #[test]
+    fn the_script_counted_on_the_way_is_the_script_of_the_page() {
+        let mut out = Normalized::new();
+        let mut pages = 0;
+        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            // Each page, its forward conversion, and a page of simplified chrome with a
+            // traditional article (the script is the whole page's, skipped lines included).
+            let converted = hanconv::s2twp(&text);
+            let half: String = text
+                .lines()
+                .take(text.lines().count() / 2)
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mixed = format!("{half}\n{converted}");
+            for page in [&text, &converted, &mixed] {
+                let script = zh::script(page);
+                for every in [0, 2, 3] {
+                    let skip = |i: usize, _: &str| every > 0 && i % every == 0;
+                    normalize_document_skipping(page, &mut out, skip);
+                    assert_eq!(out.traditional, script.traditional);
+                    assert_eq!(out.raw_chars, script.chars);
+                    let mut expected = String::new();
+                    for (i, line) in page.split('\n').enumerate() {
+                        if !skip(i, line) {
+                            let mut one = String::new();
+                            normalize_line(line, script.traditional, &mut one);
+                            expected.push_str(&one);
+                        }
+                    }
+                    assert_eq!(out.text, expected);
+                }
+                pages += script.traditional as usize;
+            }
+        }
+        assert!(pages >= 6, "{pages} traditional pages");
     }
 
     #[test]
