@@ -378,6 +378,8 @@ struct Verifier<'a> {
     simhashes: &'a [u64],
     /// The bytes of sets one window of verification holds in memory (see [`Verifier::batch`]).
     window: u64,
+    /// Each document's place in its batch.
+    position: &'a [u32],
 }
 
 /// What one batch decided besides its pairs: `(document, assignment)` for every document of the
@@ -638,7 +640,7 @@ impl Verifier<'_> {
         // document's pairs close together, cut into windows whose distinct sets weigh at most
         // `self.window` bytes: each window reads each of its sets once, and verifies its pairs
         // from memory. In candidate order a set was read again for nearly every pair it is in.
-        graph_order(docs, candidates, range, |(x, y)| {
+        graph_order(docs, self.position, candidates, range, |(x, y)| {
             if skipped(docs[x as usize]) || skipped(docs[y as usize]) {
                 return Ok(());
             }
@@ -742,15 +744,21 @@ impl Verifier<'_> {
 /// 814 s to verify in candidate order, reading about 45 GB from disk (estimated: the run's reads
 /// less the other stages' in a sampled run), and 341 to 353 s in this order, reading 19.5 GB.
 ///
-/// Cost: two passes over the pairs and the graph in memory, 8 bytes a pair and 12 a document.
+/// `position[d]` is document `d`'s place in `docs`. Cost: two passes over the pairs and the graph
+/// in memory, 8 bytes a pair and 12 a document.
 fn graph_order(
     docs: &[u32],
+    position: &[u32],
     candidates: &Candidates,
     range: Range<usize>,
     mut each: impl FnMut((u32, u32)) -> Result<()>,
 ) -> Result<()> {
     let n = docs.len();
-    let local = |d: u32| docs.binary_search(&d).expect("a document of the batch");
+    let local = |d: u32| {
+        let l = position[d as usize] as usize;
+        debug_assert_eq!(docs[l], d, "a document of the batch");
+        l
+    };
     let slices = || {
         range
             .clone()
@@ -1986,9 +1994,11 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let batches = cluster::component_batches(n, &candidates, weight, config.verify_budget());
 
     let mut batch_of = vec![u32::MAX; n];
+    let mut position = vec![0u32; n];
     for (i, batch) in batches.iter().enumerate() {
-        for &d in batch {
+        for (p, &d) in batch.iter().enumerate() {
             batch_of[d as usize] = i as u32;
+            position[d as usize] = p as u32;
         }
     }
     // The candidates of each batch together, in their order: sorted in place, not copied.
@@ -2011,6 +2021,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         thresholds: &thresholds,
         simhashes: &simhashes,
         window: (config.verify_budget() / 4).min(VERIFY_WINDOW),
+        position: &position,
     };
     // Every page read is unique until a batch says otherwise. Each batch's pairs and
     // assignments are taken as it is done, so only the pairs accumulate.
@@ -2385,8 +2396,12 @@ mod tests {
         all.extend(&batch);
         all.push((2000, 2001));
         let candidates = Candidates::Memory(all);
+        let mut position = vec![0u32; 2002];
+        for (p, &d) in docs.iter().enumerate() {
+            position[d as usize] = p as u32;
+        }
         let mut got = Vec::new();
-        graph_order(&docs, &candidates, range, |(a, b)| {
+        graph_order(&docs, &position, &candidates, range, |(a, b)| {
             got.push((docs[a as usize], docs[b as usize]));
             Ok(())
         })
