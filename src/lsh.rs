@@ -225,6 +225,9 @@ impl BandEntry {
 /// One band's entries.
 pub type Entries<'a> = dyn Iterator<Item = BandEntry> + 'a;
 
+/// Entry `s` of one band's table, for sketch `s`.
+pub type EntryOf<'a> = dyn Fn(usize) -> BandEntry + Sync + 'a;
+
 /// What a [`BandSorter`] hands the sorted entries to.
 pub type SortedVisit<'a> = dyn FnMut(&mut Entries<'_>) -> Result<()> + 'a;
 
@@ -234,9 +237,10 @@ pub trait BandSorter {
     /// The entries in sorted order.
     fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()>;
 
-    /// The entries sorted into a table in memory, where this sorter keeps them there; `None`
-    /// for a sorter that only streams them to [`BandSorter::sort`]'s visitor.
-    fn sorted_table(&mut self, _entries: &mut Entries<'_>) -> Option<Vec<BandEntry>> {
+    /// The `n` entries (`entry(0..n)`) sorted into a table in memory, where this sorter keeps
+    /// them there; `None` for a sorter that only streams them to [`BandSorter::sort`]'s
+    /// visitor. The driver may make the entries in parallel.
+    fn sorted_table(&mut self, _n: usize, _entry: &EntryOf<'_>) -> Option<Vec<BandEntry>> {
         None
     }
 
@@ -322,7 +326,7 @@ pub fn keyed_sketch_pairs(
     // Keys in memory are cheap to look up at random; a mapped table is not.
     let exact = matches!(sketches.keys, Keys::Words(_));
     for band in 0..bands {
-        let mut entries = (0..n).map(|s| {
+        let entry = |s: usize| {
             let first = yields[s].load(Ordering::Relaxed).trailing_zeros() as usize;
             let (first_band, first_key) = if first < band {
                 (first as u16, sketches.key(s, first))
@@ -335,7 +339,7 @@ pub fn keyed_sketch_pairs(
                 first_key,
                 first_band,
             }
-        });
+        };
         let walk = BucketWalk {
             sketches,
             yields: &yields,
@@ -343,7 +347,7 @@ pub fn keyed_sketch_pairs(
             max_bucket,
             exact,
         };
-        if let Some(table) = sorter.sorted_table(&mut entries) {
+        if let Some(table) = sorter.sorted_table(n, &entry) {
             let pieces = bucket_pieces(&table, PIECES);
             let walked = sorter.walk_pieces(&pieces, &|piece| {
                 let mut pairs = Vec::new();
@@ -360,7 +364,7 @@ pub fn keyed_sketch_pairs(
             }
         } else {
             let mut bucket: Vec<BandEntry> = Vec::with_capacity(max_bucket + 1);
-            sorter.sort(&mut entries, &mut |sorted| {
+            sorter.sort(&mut (0..n).map(entry), &mut |sorted| {
                 walk.walk(sorted, &mut bucket, &mut |pair| {
                     emit(std::slice::from_ref(&pair))
                 })
@@ -850,8 +854,8 @@ mod tests {
             unreachable!("the table is walked in pieces")
         }
 
-        fn sorted_table(&mut self, entries: &mut Entries<'_>) -> Option<Vec<BandEntry>> {
-            let mut table: Vec<BandEntry> = entries.collect();
+        fn sorted_table(&mut self, n: usize, entry: &EntryOf<'_>) -> Option<Vec<BandEntry>> {
+            let mut table: Vec<BandEntry> = (0..n).map(entry).collect();
             table.sort_unstable();
             Some(table)
         }

@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::hamming;
 use crate::ingest::{self, Corpus};
 use crate::lsh::{
-    self, BandEntry, BandSorter, Bands, BucketPolicy, Entries, KeyedSketches, Keys, PieceWalk,
-    SortedVisit, Walked,
+    self, BandEntry, BandSorter, Bands, BucketPolicy, Entries, EntryOf, KeyedSketches, Keys,
+    PieceWalk, SortedVisit, Walked,
 };
 use crate::normalize::{self, Normalized};
 use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, SeenKeys};
@@ -1410,12 +1410,13 @@ struct ParallelSorter;
 
 impl BandSorter for ParallelSorter {
     fn sort(&mut self, entries: &mut Entries<'_>, sorted: &mut SortedVisit<'_>) -> Result<()> {
-        let table = self.sorted_table(entries).expect("sorted in memory");
+        let mut table: Vec<BandEntry> = entries.collect();
+        table.par_sort_unstable();
         sorted(&mut table.into_iter())
     }
 
-    fn sorted_table(&mut self, entries: &mut Entries<'_>) -> Option<Vec<BandEntry>> {
-        let mut table: Vec<BandEntry> = entries.collect();
+    fn sorted_table(&mut self, n: usize, entry: &EntryOf<'_>) -> Option<Vec<BandEntry>> {
+        let mut table: Vec<BandEntry> = (0..n).into_par_iter().map(entry).collect();
         table.par_sort_unstable();
         Some(table)
     }
