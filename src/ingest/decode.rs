@@ -74,7 +74,7 @@ pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>, guess: bool) -> D
 /// after each (at most this much of the buffer a thread resident at once).
 pub const CHECK_PIECE: usize = 32 << 20;
 
-/// [`decode`], checking UTF-8 [`CHECK_PIECE`] bytes at a time with `after_piece` called after
+/// [`decode`], checking UTF-8 in pieces of [`CHECK_PIECE`] bytes with `after_piece` called after
 /// each (the caller releases the mapped pages read).
 pub fn decode_in_pieces(
     bytes: &[u8],
