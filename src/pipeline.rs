@@ -607,7 +607,6 @@ impl Verifier<'_> {
             let verified: Vec<(u32, u32, VerifiedPair)> = pairs
                 .par_iter()
                 .filter_map(|&(x, y)| {
-                    bar.inc(1);
                     let (set_a, sketch_a) = sets_of(x);
                     let (set_b, sketch_b) = sets_of(y);
                     let similarity = verify::compare_pair(set_a, set_b, self.thresholds)?;
@@ -632,6 +631,8 @@ impl Verifier<'_> {
                     ))
                 })
                 .collect();
+            // Once a window: a progress bar counts with atomics and reads the clock.
+            bar.inc(pairs.len() as u64);
             edges.extend(verified.iter().map(|&(x, y, _)| (x, y)));
             shared.extend(verified.iter().map(|(_, _, p)| p.similarity.intersection));
             emit(verified.into_iter().map(|(_, _, p)| p).collect())
