@@ -93,10 +93,7 @@ pub const NO_KEY: u64 = 0;
 
 /// Appends the key of every raw line of `text`, in order, [`NO_KEY`] for a blank line.
 pub fn line_keys_into(text: &str, out: &mut Vec<u64>) {
-    out.extend(
-        text.split('\n')
-            .map(|line| line_key(line).unwrap_or(NO_KEY)),
-    );
+    out.extend(crate::normalize::raw_lines(text).map(|line| line_key(line).unwrap_or(NO_KEY)));
 }
 
 /// The distinct keys of a page from its [`line_keys_into`], as [`page_keys`] gives them.

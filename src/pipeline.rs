@@ -1084,7 +1084,10 @@ impl Fingerprinter {
         }
         for line in &ws.norm.lines {
             let text = &ws.norm.text[line.start as usize..line.end as usize];
-            if (text.chars().count() as u32) < self.segment_min_chars {
+            // Fewer bytes than characters wanted, or enough at four bytes a character, decide
+            // without counting (most lines).
+            let min = self.segment_min_chars as usize;
+            if text.len() < min || text.len() < 4 * min && text.chars().count() < min {
                 continue;
             }
             let segment = line_shingles(
@@ -1153,7 +1156,7 @@ impl Fingerprinter {
                 if self.cuts.is_some() {
                     self.shingle(doc as u32, &text, page);
                 }
-                let mut lines = text.split('\n').enumerate();
+                let mut lines = normalize::raw_lines(&text).enumerate();
                 group
                     .iter()
                     .map(|&i| {
@@ -1200,7 +1203,7 @@ impl Fingerprinter {
         let site = self.sites.get(doc as usize).copied().flatten();
         let check = !self.boilerplate.is_empty();
         let mut cursor = 0;
-        for (index, raw_line) in raw.split('\n').enumerate() {
+        for (index, raw_line) in normalize::raw_lines(raw).enumerate() {
             let number = index as u32 + 1;
             let in_text = ws
                 .norm

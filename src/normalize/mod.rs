@@ -66,6 +66,20 @@ impl Normalized {
     }
 }
 
+/// The raw lines of `text`, as `text.split('\n')` gives them, the newlines found with the memchr
+/// crate's vectorized search (std's took 2.7 % of a scan's samples; every stage that reads a
+/// page reads it line by line).
+pub fn raw_lines(text: &str) -> impl Iterator<Item = &str> + '_ {
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    ends.map(move |end| {
+        // Newlines are ASCII: both ends are character boundaries.
+        let line = &text[start..end];
+        start = end + 1;
+        line
+    })
+}
+
 /// Normalizes `raw` into `out` (cleared first).
 pub fn normalize_document(raw: &str, out: &mut Normalized) {
     normalize_document_skipping(raw, out, |_, _| false);
@@ -89,7 +103,7 @@ pub fn normalize_document_skipping(
         out.text.clear();
         out.lines.clear();
         out.traditional = traditional;
-        for (index, line) in raw.split('\n').enumerate() {
+        for (index, line) in raw_lines(raw).enumerate() {
             if skip(index, line) {
                 if !traditional {
                     tally.text(line);
@@ -743,6 +757,21 @@ mod tests {
             }
         }
         assert!(pages >= 6, "{pages} traditional pages");
+    }
+
+    #[test]
+    fn raw_lines_are_the_lines_split_gives() {
+        for text in ["", "\n", "a", "a\n", "\na", "一\n\n二\r\n三", "工会\n"] {
+            assert_eq!(
+                raw_lines(text).collect::<Vec<_>>(),
+                text.split('\n').collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            assert!(raw_lines(&text).eq(text.split('\n')));
+        }
     }
 
     #[test]
