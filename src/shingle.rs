@@ -71,22 +71,27 @@ pub fn fingerprint_set_into(hashes: &[u64], set: &mut Vec<u32>) {
     set.dedup();
 }
 
-/// Sorts `values`: a radix sort (three passes of 11 bits, least significant first) for a
-/// page's thousands of shingles, where it takes about half the time of a comparison sort;
-/// `sort_unstable` for short ones, where the 2,048 counters of a pass would dominate.
+/// Sorts `values`: a radix sort, least significant digit first, for the hundreds to thousands of
+/// shingles of a page; `sort_unstable` below 200, where the counters of a pass would dominate.
+/// Four passes of 8 bits up to 2,047 values, three of 11 bits from there: per value, 4.8 and
+/// 3.8 ns against 6.6 and 7.2 for `sort_unstable` at 300 and 1,000 values, and at 3,000 the 11
+/// bits 3.2 against 3.4 (random values, one core).
 pub fn sort_u32(values: &mut Vec<u32>) {
-    const MIN_RADIX: usize = 1024;
-    const BITS: u32 = 11;
-    const BUCKETS: usize = 1 << BITS;
-    if values.len() < MIN_RADIX {
-        values.sort_unstable();
-        return;
+    match values.len() {
+        0..200 => values.sort_unstable(),
+        200..2048 => radix_sort::<8, 256, 4>(values),
+        _ => radix_sort::<11, 2048, 3>(values),
     }
-    let digit = |x: u32, pass: u32| ((x >> (pass * BITS)) as usize) & (BUCKETS - 1);
-    let mut counts = [[0u32; BUCKETS]; 3];
+}
+
+/// [`sort_u32`] by `PASSES` passes of `BITS`-bit digits (`BUCKETS` = 2^`BITS` counters a pass).
+fn radix_sort<const BITS: u32, const BUCKETS: usize, const PASSES: usize>(values: &mut Vec<u32>) {
+    const { assert!(BITS as usize * PASSES >= 32 && BUCKETS == 1 << BITS) };
+    let digit = |x: u32, pass: usize| ((x >> (pass as u32 * BITS)) as usize) & (BUCKETS - 1);
+    let mut counts = [[0u32; BUCKETS]; PASSES];
     for &x in values.iter() {
         for (pass, count) in counts.iter_mut().enumerate() {
-            count[digit(x, pass as u32)] += 1;
+            count[digit(x, pass)] += 1;
         }
     }
     // The other buffer of the passes is the thread's, kept from one call to the next: a page's
@@ -107,13 +112,15 @@ pub fn sort_u32(values: &mut Vec<u32>) {
             (&other, values)
         };
         for &x in from.iter() {
-            let d = digit(x, pass as u32);
+            let d = digit(x, pass);
             to[count[d] as usize] = x;
             count[d] += 1;
         }
     }
-    // Three passes: the result is in `other`.
-    std::mem::swap(values, &mut other);
+    // After an odd number of passes the result is in `other`.
+    if PASSES % 2 == 1 {
+        std::mem::swap(values, &mut other);
+    }
     SORT_BUFFER.set(other);
 }
 
@@ -171,7 +178,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (state >> 29) % m
         };
-        for len in [0, 1, 5, 1023, 1024, 1025, 3000, 20_000] {
+        for len in [0, 1, 5, 199, 200, 201, 1023, 2047, 2048, 2049, 3000, 20_000] {
             for range in [3u64, 1 << 12, 1 << 32] {
                 let mut v: Vec<u32> = (0..len).map(|_| next(range) as u32).collect();
                 let mut expected = v.clone();
