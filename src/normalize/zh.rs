@@ -453,11 +453,18 @@ impl Tally {
         }
     }
 
-    /// Counts a common CJK ideograph (U+4E00..U+9FFF), given as its code point.
+    /// Whether common CJK ideograph `c` (U+4E00..U+9FFF, a code point) is traditional-only: a
+    /// stretch of them is counted with [`Tally::ideographs`].
     #[inline]
-    pub fn ideograph(&mut self, c: usize) {
-        self.han += 1;
-        self.trad += (self.bits[c / 64] >> (c % 64) & 1) as usize;
+    pub fn is_traditional_only(&self, c: usize) -> bool {
+        self.bits[c / 64] >> (c % 64) & 1 != 0
+    }
+
+    /// Counts `count` common CJK ideographs, `traditional` of them traditional-only.
+    #[inline]
+    pub fn ideographs(&mut self, count: usize, traditional: usize) {
+        self.han += count;
+        self.trad += traditional;
     }
 
     /// Counts every character of `text`.
