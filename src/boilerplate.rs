@@ -200,14 +200,20 @@ pub struct Boilerplate {
 
 impl Boilerplate {
     /// Learns from `keys[page]` (distinct line keys) and `site[page]` (`None`: no site).
-    pub fn learn(keys: &[Vec<u64>], site: &[Option<u32>]) -> Boilerplate {
-        let mut entries: Vec<(u64, u32)> = Vec::new();
-        for (page_keys, &site) in keys.iter().zip(site) {
-            let Some(site) = site else { continue };
-            entries.extend(page_keys.iter().map(|&k| (k, site)));
-        }
+    pub fn learn(keys: Vec<Vec<u64>>, site: &[Option<u32>]) -> Boilerplate {
+        let mut entries = Boilerplate::entries(keys, site);
         entries.sort_unstable();
         Boilerplate::learn_sorted(entries, &Boilerplate::pages_of_site(site))
+    }
+
+    /// The `(key, site)` table [`Boilerplate::learn_sorted`] learns from, unsorted: each page's
+    /// distinct line keys (`keys[page]`) with its site, pages without a site left out.
+    pub fn entries(keys: Vec<Vec<u64>>, site: &[Option<u32>]) -> Vec<(u64, u32)> {
+        keys.into_iter()
+            .zip(site)
+            .filter_map(|(keys, &site)| Some((keys, site?)))
+            .flat_map(|(keys, site)| keys.into_iter().map(move |k| (k, site)))
+            .collect()
     }
 
     /// How many pages each site has.
@@ -399,11 +405,8 @@ mod tests {
             keyed.push(keys);
         }
         // Every page on one site: lines on four of the five pages are learned.
-        let learned = Boilerplate::learn(
-            &pages.iter().map(|t| page_keys(t)).collect::<Vec<_>>(),
-            &sites,
-        )
-        .with_web_lines(true);
+        let learned = Boilerplate::learn(pages.iter().map(|t| page_keys(t)).collect(), &sites)
+            .with_web_lines(true);
         let mut boilerplate = 0;
         for (text, keys) in pages.iter().zip(&keyed) {
             for (line, &key) in text.split('\n').zip(keys) {
@@ -446,7 +449,7 @@ mod tests {
         site.push(Some(1));
         keys.push(page("无站点"));
         site.push(None);
-        let b = Boilerplate::learn(&keys, &site);
+        let b = Boilerplate::learn(keys, &site);
         assert!(b.contains(Some(0), "搜索"));
         assert!(b.contains(Some(0), "  将本文档下载到自己电脑,方便修改和收藏。"));
         assert!(

@@ -260,12 +260,18 @@ pub type Walked = Vec<SketchPair>;
 /// Pieces of a sorted table for [`BandSorter::walk_pieces`]: about `count` of them, each ending
 /// where a key ends, so that no bucket is split.
 fn bucket_pieces(table: &[BandEntry], count: usize) -> Vec<&[BandEntry]> {
+    group_pieces(table, count, |a, b| a.key == b.key)
+}
+
+/// Pieces of `table` to be handled apart (in parallel, by the driver): about `count` of them,
+/// each ending where a run of items for which `same` holds ends, so that no run is split.
+pub fn group_pieces<T>(table: &[T], count: usize, same: impl Fn(&T, &T) -> bool) -> Vec<&[T]> {
     let target = table.len().div_ceil(count.max(1)).max(1);
     let mut pieces = Vec::with_capacity(count + 1);
     let mut rest = table;
     while !rest.is_empty() {
         let mut end = target.min(rest.len());
-        while end < rest.len() && rest[end].key == rest[end - 1].key {
+        while end < rest.len() && same(&rest[end - 1], &rest[end]) {
             end += 1;
         }
         let (piece, tail) = rest.split_at(end);
