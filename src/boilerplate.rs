@@ -390,10 +390,7 @@ mod tests {
 
     #[test]
     fn kept_line_keys_give_the_page_keys_and_the_same_answers() {
-        let mut pages = Vec::new();
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            pages.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
-        }
+        let pages = crate::testing::seed_pages();
         let sites = vec![Some(0); pages.len()];
         let mut keyed = Vec::new();
         for text in &pages {

@@ -24,6 +24,9 @@ pub mod spill;
 pub mod tokenize;
 pub mod verify;
 
+#[cfg(test)]
+mod testing;
+
 pub use config::Config;
 pub use error::{Error, Result};
 pub use pipeline::{Summary, run, scan};

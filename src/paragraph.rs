@@ -936,13 +936,7 @@ mod tests {
 
     #[test]
     fn radix_sorted_pairs_equal_sort_unstable() {
-        let mut state = 13u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 17) % m
-        };
+        let mut next = crate::testing::numbers(13);
         for len in [0, 1, 4095, 4096, 5000, 70_000] {
             // Hashes and small numbers (bytes they all share), with repeats.
             for (ra, rb) in [

@@ -559,8 +559,7 @@ mod tests {
         }
         // And every line of the seed pages.
         let mut lines = 0;
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in crate::testing::seed_pages() {
             for line in text.lines() {
                 normalize_line(line, false, &mut out);
                 assert_eq!(out, reference_line(line), "{line:?}");
@@ -704,8 +703,7 @@ mod tests {
     fn converted_lines_normalize_as_the_plain_steps_do() {
         let mut out = String::new();
         let mut lines = 0;
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in crate::testing::seed_pages() {
             // Every seed line as if its page were traditional, and converted forward first.
             for line in text.lines().chain(hanconv::s2twp(&text).lines()) {
                 normalize_line(line, true, &mut out);
@@ -728,8 +726,7 @@ mod tests {
     fn the_script_counted_on_the_way_is_the_script_of_the_page() {
         let mut out = Normalized::new();
         let mut pages = 0;
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in crate::testing::seed_pages() {
             // Each page, its forward conversion, and a page of simplified chrome with a
             // traditional article (the script is the whole page's, skipped lines included).
             let converted = hanconv::s2twp(&text);
@@ -771,8 +768,7 @@ mod tests {
                 "{text:?}"
             );
         }
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in crate::testing::seed_pages() {
             assert!(raw_lines(&text).eq(text.split('\n')));
         }
     }
@@ -780,8 +776,7 @@ mod tests {
     #[test]
     fn idempotent_on_every_line_of_the_seed_pages() {
         let mut out = Normalized::new();
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in crate::testing::seed_pages() {
             normalize_document(&text, &mut out);
             assert!(out.lines.len() > 50);
             for line in &out.lines {

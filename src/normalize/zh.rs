@@ -623,8 +623,7 @@ mod tests {
 
     #[test]
     fn same_output_as_hanconv_converters() {
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in crate::testing::seed_pages() {
             for text in [hanconv::s2twp(&text), text] {
                 assert_eq!(to_simplified(&text), reference(&text));
             }
@@ -707,21 +706,14 @@ mod tests {
         let pieces = [
             "資訊", "專案", "工作", "总结", "，", "。", "㐀", "é", "𠀀", "ab1 ", "\n",
         ];
-        let mut seed = 7u64;
-        let mut next = |m: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % m
-        };
+        let mut next = crate::testing::numbers(7);
         for _ in 0..3000 {
             let text: String = (0..next(200))
                 .map(|_| pieces[next(pieces.len() as u64) as usize])
                 .collect();
             assert_eq!(script(&text), script_reference(&text), "{text:?}");
         }
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in crate::testing::seed_pages() {
             assert_eq!(script(&text), script_reference(&text));
         }
     }
@@ -734,9 +726,9 @@ mod tests {
         for (key, value) in &pairs {
             theirs.insert(key, value);
         }
-        let mut texts: Vec<String> = std::fs::read_dir("../shared/seeds")
-            .unwrap()
-            .map(|e| hanconv::s2twp(std::fs::read_to_string(e.unwrap().path()).unwrap()))
+        let mut texts: Vec<String> = crate::testing::seed_pages()
+            .iter()
+            .map(hanconv::s2twp)
             .collect();
         let keys: String = pairs
             .iter()
