@@ -266,7 +266,7 @@ fn is_kept(c: char) -> bool {
 }
 
 /// Chinese numerals that, next to an `O`/`〇`/`零` or a digit, spell a number (二Ox, 二〇一一).
-fn is_cn_numeral(c: char) -> bool {
+const fn is_cn_numeral(c: char) -> bool {
     matches!(
         c,
         '零' | '〇' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
@@ -316,17 +316,12 @@ static PLAIN_HAN: [u64; 0x10000 / 64] = {
     let mut bits = [0u64; 0x10000 / 64];
     let mut c = 0x4e00;
     while c <= 0x9fff {
-        bits[c / 64] |= 1 << (c % 64);
+        if let Some(ch) = char::from_u32(c as u32)
+            && !is_cn_numeral(ch)
+        {
+            bits[c / 64] |= 1 << (c % 64);
+        }
         c += 1;
-    }
-    let numerals = [
-        '零', '〇', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十',
-    ];
-    let mut i = 0;
-    while i < numerals.len() {
-        let c = numerals[i] as usize;
-        bits[c / 64] &= !(1 << (c % 64));
-        i += 1;
     }
     bits
 };

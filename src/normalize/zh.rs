@@ -387,45 +387,20 @@ pub struct Script {
     pub traditional: bool,
 }
 
-/// [`Script`] of `text`.
-///
-/// Reads the UTF-8 bytes: a character at or above U+3400 is a three-byte sequence from
-/// `E3 90 80` on, or a four-byte one; only three-byte characters can be traditional-only
-/// (the bitset covers the Basic Multilingual Plane). Normalization counts the same on the way
-/// ([`Tally`]); this is the plain pass, for tests and [`is_traditional`].
+/// [`Script`] of `text`, one character at a time. Normalization counts the same while it
+/// writes a page ([`Tally`], tested against this).
 pub fn script(text: &str) -> Script {
-    let bytes = text.as_bytes();
-    let (mut chars, mut han, mut trad) = (0usize, 0usize, 0usize);
-    let bits: &[u64] = &TRADITIONAL_ONLY;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b0 = bytes[i];
-        // Every character but a continuation byte of a two-byte one is counted once.
-        chars += (b0 & 0xc0 != 0x80) as usize;
-        if b0 < 0xe0 {
-            // ASCII, a continuation byte of a two-byte character, or its lead: below U+0800.
-            i += 1;
-        } else if b0 < 0xf0 {
-            let c = ((b0 as usize & 0x0f) << 12)
-                | ((bytes[i + 1] as usize & 0x3f) << 6)
-                | (bytes[i + 2] as usize & 0x3f);
-            let is_han = (c >= 0x3400) as usize;
-            han += is_han;
-            trad += is_han & (bits[c / 64] >> (c % 64) & 1) as usize;
-            i += 3;
-        } else {
-            han += 1;
-            i += 4;
-        }
-    }
+    let mut tally = Tally::default();
+    tally.text(text);
     Script {
-        chars: chars as u32,
-        traditional: trad >= 3 && trad * 50 >= han,
+        chars: text.chars().count() as u32,
+        traditional: tally.traditional(),
     }
 }
 
-/// Counts what [`script`] counts of the characters handed to it, one at a time or as plain
-/// ideographs, so that a pass that decodes them anyway decides the script on the way.
+/// Counts the characters that decide a text's script, handed to it one at a time or as
+/// stretches of plain ideographs, so that a pass that decodes them anyway decides the script
+/// on the way.
 pub struct Tally {
     han: usize,
     trad: usize,
@@ -680,42 +655,6 @@ mod tests {
         }
         let text = std::fs::read_to_string("../shared/seeds/004_aa19e0c5a9823563.txt").unwrap();
         assert!(is_traditional(&text));
-    }
-
-    /// What [`script`] counts, decoded with `chars()`.
-    fn script_reference(text: &str) -> Script {
-        let (mut chars, mut han, mut trad) = (0u32, 0usize, 0usize);
-        for c in text.chars() {
-            chars += 1;
-            if c >= '\u{3400}' {
-                han += 1;
-                let i = c as usize;
-                trad += (i < 0x10000 && TRADITIONAL_ONLY[i / 64] & (1 << (i % 64)) != 0) as usize;
-            }
-        }
-        Script {
-            chars,
-            traditional: trad >= 3 && trad * 50 >= han,
-        }
-    }
-
-    #[test]
-    fn byte_script_pass_equals_decoding_characters() {
-        // Traditional-only, shared and simplified ideographs, punctuation on both sides of
-        // U+3400, two- and four-byte characters, ASCII.
-        let pieces = [
-            "資訊", "專案", "工作", "总结", "，", "。", "㐀", "é", "𠀀", "ab1 ", "\n",
-        ];
-        let mut next = crate::testing::numbers(7);
-        for _ in 0..3000 {
-            let text: String = (0..next(200))
-                .map(|_| pieces[next(pieces.len() as u64) as usize])
-                .collect();
-            assert_eq!(script(&text), script_reference(&text), "{text:?}");
-        }
-        for text in crate::testing::seed_pages() {
-            assert_eq!(script(&text), script_reference(&text));
-        }
     }
 
     #[test]
