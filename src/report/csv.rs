@@ -140,6 +140,8 @@ pub enum Cell<'a> {
     Word(&'a str),
     /// A number.
     Int(u64),
+    /// `true` or `false`.
+    Bool(bool),
     /// A fraction, with four decimals ([`fraction`]).
     Frac(f64),
     /// Anything else written as is.
@@ -163,6 +165,7 @@ impl Cell<'_> {
             Cell::Id(s) => out.extend_from_slice(clean_id(s).as_bytes()),
             Cell::Text(s) => out.extend_from_slice(clean(s, MAX_TEXT_CHARS).as_bytes()),
             Cell::Word(s) => out.extend_from_slice(s.as_bytes()),
+            Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
             Cell::Int(n) => {
                 let mut digits = [0u8; 20];
                 let mut at = digits.len();

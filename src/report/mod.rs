@@ -476,7 +476,7 @@ fn paragraph_clusters<'a>(scan: &'a Scan, p: &'a ParaScan) -> Table<'a> {
                 Cell::Int(c.contained as u64),
                 Cell::Int(c.repeat_pages as u64),
                 Cell::Id(scan.corpus.docs[c.first_doc as usize].id()),
-                Cell::Word(if c.boilerplate { "true" } else { "false" }),
+                Cell::Bool(c.boilerplate),
                 Cell::Int(p.instances[rep].print.chars as u64),
                 Cell::Text(&excerpt_of(text, PARAGRAPH_EXCERPT_CHARS)),
             ])?;
@@ -510,11 +510,7 @@ fn paragraph_members<'a>(scan: &'a Scan, p: &'a ParaScan) -> Table<'a> {
                 Cell::Int(inst.print.line as u64),
                 Cell::Word(m.kind.name()),
                 Cell::Frac(m.similarity),
-                Cell::Word(if inst.print.boilerplate {
-                    "true"
-                } else {
-                    "false"
-                }),
+                Cell::Bool(inst.print.boilerplate),
             ])?;
         }
         Ok(())
