@@ -1777,7 +1777,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                     min_contained_shingles: paragraph::MIN_CONTAINED_SHINGLES,
                 },
                 max_hamming: config.max_hamming,
-                verify_budget: config.verify_budget() / 4,
+                verify_budget: config.paragraph_budget(),
             },
         };
         let mut scan = paragraph::analyze(input, &|count, task| {
