@@ -759,7 +759,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
         .filter(|&(_, &x)| x != u32::MAX)
         .map(|(i, &x)| (assignments[x as usize].representative, i as u32))
         .collect();
-    by_rep.sort_unstable();
+    sort_pairs(&mut by_rep);
     let members: Vec<u32> = by_rep.iter().map(|&(_, i)| i).collect();
     struct Pending<'a> {
         rep: u32,
