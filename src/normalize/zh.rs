@@ -731,6 +731,20 @@ mod tests {
         }
         let words: String = INVERSE_TABLE.lines().map(|l| l.replace('\t', "")).collect();
         assert_eq!(to_simplified(&words), reference(&words));
+        // Every key of the two OpenCC tables, one after the other: keys of every length begin
+        // there, and end where others begin (the table path and the trie meet at each).
+        let keys: String = tw_to_trad_pairs()
+            .into_iter()
+            .map(|(key, _)| key)
+            .chain(
+                Dictionary::TSPhrases
+                    .iter()
+                    .chain(Dictionary::TSCharacters.iter())
+                    .map(|(key, _)| key.to_string()),
+            )
+            .collect();
+        assert!(keys.chars().count() > 5_000);
+        assert_eq!(to_simplified(&keys), reference(&keys));
     }
 
     #[test]
