@@ -66,9 +66,29 @@ pub fn fingerprint_set(hashes: &[u64]) -> Vec<u32> {
 /// [`fingerprint_set`] into `set` (cleared first), reusing its allocation.
 pub fn fingerprint_set_into(hashes: &[u64], set: &mut Vec<u32>) {
     set.clear();
-    set.extend(hashes.iter().map(|&h| (h >> 32) as u32));
-    sort_u32(set);
-    set.dedup();
+    set.extend(hashes.iter().map(|&h| fingerprint(h)));
+    let len = sort_dedup(set);
+    set.truncate(len);
+}
+
+/// The value a shingle hash has in a set: its high 32 bits.
+#[inline]
+pub fn fingerprint(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
+/// Sorts `values` ([`sort_u32`]) and moves the distinct ones to the front, in order: returns
+/// how many there are. What follows them is left unspecified.
+pub fn sort_dedup(values: &mut [u32]) -> usize {
+    sort_u32(values);
+    let mut len = 0;
+    for i in 0..values.len() {
+        if len == 0 || values[i] != values[len - 1] {
+            values[len] = values[i];
+            len += 1;
+        }
+    }
+    len
 }
 
 /// Sorts `values`: a radix sort ([`radix_sort_by`]) for the hundreds to thousands of shingles
@@ -203,8 +223,13 @@ mod tests {
                 let mut v: Vec<u32> = (0..len).map(|_| next(range) as u32).collect();
                 let mut expected = v.clone();
                 expected.sort_unstable();
+                let mut distinct = v.clone();
                 sort_u32(&mut v);
                 assert_eq!(v, expected, "len {len} range {range}");
+                // The distinct values in front, as `dedup` leaves them (repeats at small ranges).
+                let n = sort_dedup(&mut distinct);
+                expected.dedup();
+                assert_eq!(distinct[..n], expected, "len {len} range {range}");
             }
         }
         let hashes: Vec<u64> = (0..5000).map(|_| next(1 << 40) << 20).collect();

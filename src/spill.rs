@@ -571,12 +571,12 @@ impl KeyFile {
         Ok(())
     }
 
-    /// Flushes the file and opens it for positional reads ([`KeyReader`]): words read at random
-    /// are copied out of the page cache, never mapped, so they take no room in the resident set
-    /// and need no page faults. Unix only (elsewhere the file is mapped).
+    /// Flushes the file and opens it for positional reads and writes ([`KeyReader`]): words
+    /// read at random are copied out of the page cache, never mapped, so they take no room in
+    /// the resident set and need no page faults. Unix only (elsewhere the file is mapped).
     #[cfg(unix)]
     pub fn reader(self) -> Result<KeyReader> {
-        let (file, bytes, guard) = self.reopen(false)?;
+        let (file, bytes, guard) = self.reopen(false, true)?;
         Ok(KeyReader {
             file,
             words: bytes / 4,
@@ -588,7 +588,7 @@ impl KeyFile {
     /// write it out to the disk, so that its pages in the page cache are clean and can be
     /// dropped under memory pressure (a memory limit) rather than written back then.
     pub fn map(self, sync: bool) -> Result<MappedKeys> {
-        let (file, bytes, guard) = self.reopen(sync)?;
+        let (file, bytes, guard) = self.reopen(sync, false)?;
         let path = guard.path.clone();
         let buffer =
             crate::ingest::mmap::load(file, &path, bytes, crate::ingest::MmapChoice::Always)
@@ -609,8 +609,9 @@ impl KeyFile {
     }
 
     /// Flushes the writes (and with `sync` writes them out to the disk) and opens the file again
-    /// for reading: the file, its length in bytes, and the guard that removes it.
-    fn reopen(self, sync: bool) -> Result<(File, u64, MappedFile)> {
+    /// for reading (and with `write` for writing too): the file, its length in bytes, and the
+    /// guard that removes it.
+    fn reopen(self, sync: bool, write: bool) -> Result<(File, u64, MappedFile)> {
         let KeyFile {
             path,
             out,
@@ -625,10 +626,14 @@ impl KeyFile {
             written.sync_data().ok();
         }
         drop(written);
-        let file = File::open(&path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let file = File::options()
+            .read(true)
+            .write(write)
+            .open(&path)
+            .map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
         Ok((file, bytes, MappedFile { path, _dir: dir }))
     }
 }
@@ -666,6 +671,31 @@ impl KeyReader {
             }
         }
         Ok(())
+    }
+
+    /// Writes `words` over the file's words from word `first` on (within the file).
+    pub fn write_u32(&self, first: u64, words: &[u32]) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let err = |source| Error::Write {
+            path: self.guard.path.clone(),
+            source,
+        };
+        if first + words.len() as u64 > self.words {
+            return Err(err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "write past the end of a key file",
+            )));
+        }
+        let little: Vec<u32>;
+        let words = if cfg!(target_endian = "big") {
+            little = words.iter().map(|w| w.to_le()).collect();
+            &little
+        } else {
+            words
+        };
+        self.file
+            .write_all_at(bytemuck::cast_slice(words), first * 4)
+            .map_err(err)
     }
 }
 
