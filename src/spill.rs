@@ -649,6 +649,18 @@ pub struct KeyReader {
 
 #[cfg(unix)]
 impl KeyReader {
+    /// `Ok` if the `len` words from word `first` on are within the file; else an error of
+    /// `kind` saying that the `what` (read or write) went past its end.
+    fn within(&self, first: u64, len: usize, kind: io::ErrorKind, what: &str) -> io::Result<()> {
+        if first + len as u64 > self.words {
+            return Err(io::Error::new(
+                kind,
+                format!("{what} past the end of a key file"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads `out.len()` words from word `first` on.
     pub fn read_u32(&self, first: u64, out: &mut [u32]) -> Result<()> {
         use std::os::unix::fs::FileExt;
@@ -656,12 +668,8 @@ impl KeyReader {
             path: self.guard.path.clone(),
             source,
         };
-        if first + out.len() as u64 > self.words {
-            return Err(err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "read past the end of a key file",
-            )));
-        }
+        self.within(first, out.len(), io::ErrorKind::UnexpectedEof, "read")
+            .map_err(err)?;
         self.file
             .read_exact_at(bytemuck::cast_slice_mut(out), first * 4)
             .map_err(err)?;
@@ -680,12 +688,8 @@ impl KeyReader {
             path: self.guard.path.clone(),
             source,
         };
-        if first + words.len() as u64 > self.words {
-            return Err(err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "write past the end of a key file",
-            )));
-        }
+        self.within(first, words.len(), io::ErrorKind::InvalidInput, "write")
+            .map_err(err)?;
         let little: Vec<u32>;
         let words = if cfg!(target_endian = "big") {
             little = words.iter().map(|w| w.to_le()).collect();
@@ -1125,6 +1129,10 @@ mod tests {
         let mut out = vec![0u32; 2];
         let error = reader.read_u32(69_999, &mut out).unwrap_err().to_string();
         assert!(error.contains("sets-"), "names the file: {error}");
+        let error = format!("{:?}", reader.write_u32(69_999, &[1, 2]).unwrap_err());
+        assert!(error.contains("write past the end"), "{error}");
+        reader.read_u32(69_999, &mut out[..1]).unwrap();
+        assert_eq!(out[0], words[69_999], "a refused write changes nothing");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         drop(reader);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
