@@ -286,6 +286,9 @@ fn generate(seeds: &Seeds, recipe: &Recipe, seed: u64) -> Generated {
 /// The normalized text, char tokens and char shingles of every page.
 struct Prints {
     norm: Vec<String>,
+    /// Byte ranges of the non-empty lines of each normalized text: the pipeline cuts a page
+    /// line by line.
+    lines: Vec<Vec<std::ops::Range<usize>>>,
     ends: Vec<Vec<u32>>,
     shingles: Vec<Vec<u64>>,
     norm_bytes: u64,
@@ -295,6 +298,7 @@ fn fingerprint(pages: &[String]) -> Prints {
     let mut out = Normalized::new();
     let mut prints = Prints {
         norm: Vec::new(),
+        lines: Vec::new(),
         ends: Vec::new(),
         shingles: Vec::new(),
         norm_bytes: 0,
@@ -307,6 +311,10 @@ fn fingerprint(pages: &[String]) -> Prints {
         shingle::shingle_set(&out.text, &ends, K_CHAR, &mut set);
         prints.norm_bytes += out.text.len() as u64;
         prints.norm.push(out.text.clone());
+        let lines = out.lines.iter();
+        prints
+            .lines
+            .push(lines.map(|l| l.start as usize..l.end as usize).collect());
         prints.ends.push(ends);
         prints.shingles.push(set);
     }
@@ -619,6 +627,34 @@ fn bench_tokenize(c: &mut Criterion) {
             }
         })
     });
+    // Line by line, as the pipeline cuts a page: most lines are a few dozen characters.
+    let line_bytes: u64 = f
+        .prints
+        .lines
+        .iter()
+        .flatten()
+        .map(|r| r.len() as u64)
+        .sum();
+    let line_chars: usize = texts
+        .iter()
+        .zip(&f.prints.lines)
+        .flat_map(|(t, lines)| lines.iter().map(|r| t[r.clone()].chars().count()))
+        .sum();
+    g.throughput(Throughput::Bytes(line_bytes));
+    g.bench_function("char-lines", |b| {
+        b.iter(|| {
+            let mut total = 0;
+            for (text, lines) in texts.iter().zip(&f.prints.lines) {
+                for r in lines {
+                    char_tok.token_ends(&text[r.clone()], &mut ends);
+                    assert_eq!(*ends.last().unwrap() as usize, r.len());
+                    total += ends.len();
+                }
+            }
+            assert_eq!(total, line_chars);
+        })
+    });
+    g.throughput(Throughput::Bytes(f.prints.norm_bytes));
     g.bench_function("jieba", |b| {
         b.iter(|| {
             let mut total = 0;
