@@ -259,12 +259,13 @@ fn cluster_impl(
 /// clustering a batch at a time: every pair and every comparison [`cluster`] makes lies within
 /// one component. A batch holds components in order of their smallest document until their
 /// `weight` reaches `budget`; a component heavier than `budget` is a batch of its own. Documents in
-/// a batch are sorted; documents without an edge are in none.
+/// a batch are in `order`; documents without an edge are in none.
 pub fn component_batches(
     n: usize,
     edges: &[(u32, u32)],
     weight: impl Fn(u32) -> u64,
     budget: u64,
+    order: BatchOrder,
 ) -> Vec<Vec<u32>> {
     let mut uf = UnionFind::new(n);
     let mut involved = vec![false; n];
@@ -296,10 +297,22 @@ pub fn component_batches(
         held += w;
         batches.last_mut().expect("a batch").extend(docs);
     }
-    for batch in &mut batches {
-        batch.sort_unstable();
+    if order == BatchOrder::Sorted {
+        for batch in &mut batches {
+            batch.sort_unstable();
+        }
     }
     batches
+}
+
+/// The order of the documents of a batch of [`component_batches`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOrder {
+    /// Sorted: the order of a file that holds them by document.
+    Sorted,
+    /// Each component's documents together and sorted, components in order of their smallest
+    /// document: the documents a pair or a cluster compares are near each other.
+    Components,
 }
 
 #[cfg(test)]
@@ -333,11 +346,26 @@ mod tests {
         for &(a, b) in &edges {
             uf.union(a, b);
         }
-        for budget in [1, 10, 50, 1_000_000, u64::MAX] {
-            let batches = component_batches(n, &edges, weight, budget);
+        for (budget, order) in [1, 10, 50, 1_000_000, u64::MAX]
+            .into_iter()
+            .flat_map(|b| [(b, BatchOrder::Sorted), (b, BatchOrder::Components)])
+        {
+            let batches = component_batches(n, &edges, weight, budget, order);
             let mut batch_of = vec![usize::MAX; n];
             for (i, batch) in batches.iter().enumerate() {
-                assert!(batch.windows(2).all(|w| w[0] < w[1]), "sorted");
+                if order == BatchOrder::Sorted {
+                    assert!(batch.windows(2).all(|w| w[0] < w[1]), "sorted");
+                } else {
+                    // Components one after the other, each sorted, in order of their first.
+                    let runs: Vec<&[u32]> =
+                        batch.chunk_by(|&a, &b| uf.find(a) == uf.find(b)).collect();
+                    let mut roots: Vec<u32> = runs.iter().map(|r| uf.find(r[0])).collect();
+                    assert!(runs.iter().all(|r| r.windows(2).all(|w| w[0] < w[1])));
+                    assert!(runs.windows(2).all(|w| w[0][0] < w[1][0]), "by first");
+                    roots.sort_unstable();
+                    roots.dedup();
+                    assert_eq!(roots.len(), runs.len(), "each component in one run");
+                }
                 for &d in batch {
                     assert_eq!(batch_of[d as usize], usize::MAX, "{d} in one batch");
                     batch_of[d as usize] = i;

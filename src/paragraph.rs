@@ -24,7 +24,9 @@
 //! 3. **Verify** candidates exactly on their shingle sets, one batch of whole connected components
 //!    of the candidate graph at a time ([`cluster::component_batches`]): the texts of a batch are
 //!    shingled again from their pages, so only the sets of one batch are held, and only texts
-//!    with a candidate are shingled twice.
+//!    with a candidate are shingled twice. The sets are written into one vector, each text's in a
+//!    slot sized by its length, with the texts of a component side by side: a pair's two sets lie
+//!    near each other, not anywhere in the batch's hundreds of megabytes.
 //! 4. **Cluster** variants around representatives (the longest variant first), as pages are; a
 //!    cluster is every instance of its variants. Every comparison clustering makes lies within
 //!    one component, so clustering batch by batch equals clustering all at once.
@@ -123,8 +125,29 @@ impl FirstSeen {
 }
 
 /// The shingle sets of paragraph texts, computed again for verification: given one instance of
-/// each text, their sets in the same order, each as [`shingle_set`] makes it.
-pub type SetsOf<'a> = &'a (dyn Fn(&[Instance]) -> Vec<Vec<u32>> + Sync);
+/// each text and a slot for each ([`slot_len`] of its characters), writes each text's set as
+/// [`shingle_set`] makes it to the front of its slot ([`fill_slot`]) and returns the sets'
+/// lengths, in the same order.
+pub type SetsOf<'a> = &'a (dyn Fn(&[Instance], Vec<&mut [u32]>) -> Vec<u32> + Sync);
+
+/// The room a set of a text of `chars` normalized characters may need: a shingle starts at a
+/// token and a token holds at least one character (and a text too short for one n-gram is one
+/// shingle).
+pub fn slot_len(chars: u32) -> usize {
+    chars as usize + 1
+}
+
+/// Copies `set` to the front of `slot`; returns its length.
+pub fn fill_slot(set: &[u32], slot: &mut [u32]) -> u32 {
+    assert!(
+        set.len() <= slot.len(),
+        "a paragraph's set of {} shingles outgrew its slot of {}: its text normalized differently",
+        set.len(),
+        slot.len()
+    );
+    slot[..set.len()].copy_from_slice(set);
+    set.len() as u32
+}
 
 /// The shingle set of a normalized paragraph text for exact verification: the upper halves of
 /// its shingle hashes (tokenized alone, as [`first_seen`] does), sorted and distinct.
@@ -574,6 +597,44 @@ fn variants(instances: &[Instance], min_chars: u32) -> Variants {
     }
 }
 
+/// The shingle sets of a batch in one vector, in the batch's order, each at the front of a slot
+/// of [`slot_len`] values: written where they are read, with no allocation of their own.
+struct FlatSets {
+    values: Vec<u32>,
+    /// Set `i` is `values[starts[i]..][..lens[i]]`.
+    starts: Vec<usize>,
+    lens: Vec<u32>,
+}
+
+impl FlatSets {
+    /// The sets of texts of `chars` characters, as `sets_of` writes them for `firsts`.
+    fn new(firsts: &[Instance], chars: impl Iterator<Item = u32>, sets_of: SetsOf<'_>) -> Self {
+        let mut starts = vec![0];
+        for c in chars {
+            starts.push(starts[starts.len() - 1] + slot_len(c));
+        }
+        let mut values = vec![0u32; starts[starts.len() - 1]];
+        let mut slots = Vec::with_capacity(firsts.len());
+        let mut rest = values.as_mut_slice();
+        for w in starts.windows(2) {
+            let (slot, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+            slots.push(slot);
+            rest = tail;
+        }
+        let lens = sets_of(firsts, slots);
+        assert_eq!(lens.len(), firsts.len(), "one set per text");
+        FlatSets {
+            values,
+            starts,
+            lens,
+        }
+    }
+
+    fn get(&self, i: u32) -> &[u32] {
+        &self.values[self.starts[i as usize]..][..self.lens[i as usize] as usize]
+    }
+}
+
 /// Runs the paragraph level; `tasks` runs independent parts (bands, slices of candidates).
 pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     let ParaInput {
@@ -673,7 +734,15 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     // Verify and cluster a batch of whole components at a time, on sets shingled again.
     let thresholds = settings.thresholds;
     let weight = |x: u32| 4 * (v.chars[x as usize] as u64 + 1);
-    let batches = cluster::component_batches(n, &candidates, weight, settings.verify_budget);
+    // Texts of a component side by side, and their sets laid out in that order below: a pair's
+    // two sets are near each other in memory, not two reads from anywhere in the batch's.
+    let batches = cluster::component_batches(
+        n,
+        &candidates,
+        weight,
+        settings.verify_budget,
+        cluster::BatchOrder::Components,
+    );
     // Candidates go to their batch with the variants' places in it.
     let mut batch_of = vec![(u32::MAX, u32::MAX); n];
     for (b, batch) in batches.iter().enumerate() {
@@ -703,15 +772,15 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
             .iter()
             .map(|&x| instances[v.first[x as usize] as usize])
             .collect();
-        let sets = sets_of(&firsts);
-        assert_eq!(sets.len(), batch.len(), "one set per text");
+        let chars = batch.iter().map(|&x| v.chars[x as usize]);
+        let sets = FlatSets::new(&firsts, chars, sets_of);
         drop(firsts);
         // Each verified pair comes out as two entries: the pair, then (its intersection, 0).
         let found: Vec<(u32, u32)> = tasks(candidates.len().div_ceil(SLICE), &|task| {
             let slice = &candidates[task * SLICE..((task + 1) * SLICE).min(candidates.len())];
             let mut found = Vec::new();
             for &(a, b) in slice {
-                let (sa, sb) = (&sets[a as usize], &sets[b as usize]);
+                let (sa, sb) = (sets.get(a), sets.get(b));
                 if let Some(sim) = verify::compare_pair(sa, sb, &thresholds) {
                     found.extend([(a, b), (sim.intersection, 0)]);
                 }
@@ -728,8 +797,8 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
                 let (a, b) = e[0];
                 Similarity {
                     intersection: e[1].0,
-                    len_a: sets[a as usize].len() as u32,
-                    len_b: sets[b as usize].len() as u32,
+                    len_a: sets.get(a).len() as u32,
+                    len_b: sets.get(b).len() as u32,
                 }
             })
             .collect();
@@ -742,7 +811,7 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
             &|k| known[k],
             &local_rank,
             &thresholds,
-            |a, b| verify::compare(&sets[a as usize], &sets[b as usize]),
+            |a, b| verify::compare(sets.get(a), sets.get(b)),
         );
         for (&x, mut a) in batch.iter().zip(local_assignments) {
             a.representative = batch[a.representative as usize];
@@ -926,6 +995,61 @@ mod tests {
     use crate::normalize::normalize;
     use crate::tokenize::CharTokenizer;
 
+    #[test]
+    fn flat_sets_hold_each_texts_set_in_its_slot() {
+        // Every line of the seed pages, with the number of characters fingerprinting counts.
+        let texts: Vec<String> = crate::testing::seed_pages()
+            .iter()
+            .flat_map(|page| page.lines().map(normalize).collect::<Vec<_>>())
+            .collect();
+        let firsts: Vec<Instance> = (0..texts.len() as u32)
+            .map(|i| Instance {
+                doc: i,
+                index: 1,
+                print: ParaPrint {
+                    line: 1,
+                    chars: texts[i as usize].chars().count() as u32,
+                    key: 0,
+                    boilerplate: false,
+                },
+            })
+            .collect();
+        let set_of = |text: &str| {
+            let mut set = Vec::new();
+            shingle_set(
+                text,
+                &CharTokenizer,
+                5,
+                &mut ParaWorkspace::default(),
+                &mut set,
+            );
+            set
+        };
+        let sets_of = |firsts: &[Instance], slots: Vec<&mut [u32]>| -> Vec<u32> {
+            // Written in reverse, as a pipeline writes them in its own order.
+            let mut lens: Vec<u32> = firsts
+                .iter()
+                .zip(slots)
+                .rev()
+                .map(|(inst, slot)| fill_slot(&set_of(&texts[inst.doc as usize]), slot))
+                .collect();
+            lens.reverse();
+            lens
+        };
+        let chars = firsts.iter().map(|f| f.print.chars);
+        let flat = FlatSets::new(&firsts, chars, &sets_of);
+        let mut nonempty = 0;
+        for (i, text) in texts.iter().enumerate() {
+            assert_eq!(flat.get(i as u32), set_of(text).as_slice(), "{text}");
+            nonempty += !text.is_empty() as usize;
+        }
+        assert!(nonempty > 100, "{nonempty} lines with text");
+        // A text that normalized longer than fingerprinting counted is a bug, and says so.
+        let short = firsts.iter().map(|f| f.print.chars / 2);
+        let outgrown = std::panic::catch_unwind(|| FlatSets::new(&firsts, short, &sets_of));
+        assert!(outgrown.is_err(), "a set larger than its slot is refused");
+    }
+
     const T: Thresholds = Thresholds {
         jaccard: 0.5,
         containment: 0.8,
@@ -982,15 +1106,16 @@ mod tests {
             doc_start.push(instances.len() as u32);
         }
         // Sets shingled again from the raw paragraph, as the pipeline does from the page.
-        let sets_of = |firsts: &[Instance]| -> Vec<Vec<u32>> {
+        let sets_of = |firsts: &[Instance], slots: Vec<&mut [u32]>| -> Vec<u32> {
             let mut ws = ParaWorkspace::default();
+            let mut set = Vec::new();
             firsts
                 .iter()
-                .map(|inst| {
+                .zip(slots)
+                .map(|(inst, slot)| {
                     let raw = pages[inst.doc as usize][inst.print.line as usize - 1];
-                    let mut set = Vec::new();
                     shingle_set(&normalize(raw), &CharTokenizer, 5, &mut ws, &mut set);
-                    set
+                    fill_slot(&set, slot)
                 })
                 .collect()
         };

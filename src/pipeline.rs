@@ -1196,35 +1196,52 @@ impl Fingerprinter {
     /// The shingle sets of paragraph texts, from one instance of each: its raw line normalized
     /// alone as on its page, each page's text decoded once. With a kept cut of the pages
     /// (tokenizers other than characters), the page is normalized whole and its cut replayed
-    /// instead: the line's shingles in it are its shingles alone, and no text is cut again.
+    /// instead: the line's shingles in it are its shingles alone, and no text is cut again. Each
+    /// set is written to its slot of `slots`; returns their lengths ([`paragraph::SetsOf`]).
     fn paragraph_sets(
         &self,
         corpus: &Corpus,
         traditional: &[bool],
         firsts: &[paragraph::Instance],
-    ) -> Vec<Vec<u32>> {
+        slots: Vec<&mut [u32]>,
+    ) -> Vec<u32> {
         let mut order: Vec<u32> = (0..firsts.len() as u32).collect();
         order.sort_unstable_by_key(|&i| (firsts[i as usize].doc, firsts[i as usize].print.line));
-        let by_page: Vec<&[u32]> = order
+        let mut slots: Vec<Option<&mut [u32]>> = slots.into_iter().map(Some).collect();
+        let mut by_page: Vec<Vec<(u32, &mut [u32])>> = order
             .chunk_by(|&a, &b| firsts[a as usize].doc == firsts[b as usize].doc)
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|&i| (i, slots[i as usize].take().expect("one slot per text")))
+                    .collect()
+            })
             .collect();
-        let computed: Vec<Vec<(u32, Vec<u32>)>> = in_waves(
+        drop(slots);
+        let written: Vec<Vec<(u32, u32)>> = in_waves_mut(
             corpus,
-            &by_page,
+            &mut by_page,
             SCATTERED_WAVE,
-            || (ParaWorkspace::default(), String::new(), Workspace::new()),
-            |(ws, line, page), group| {
-                let doc = firsts[group[0] as usize].doc as usize;
+            || {
+                let set: Vec<u32> = Vec::new();
+                (
+                    ParaWorkspace::default(),
+                    String::new(),
+                    Workspace::new(),
+                    set,
+                )
+            },
+            |(ws, line, page, set), group| {
+                let doc = firsts[group[0].0 as usize].doc as usize;
                 let text = corpus.text(&corpus.docs[doc]);
                 if self.cuts.is_some() {
                     self.shingle(doc as u32, &text, page);
                 }
                 let mut lines = normalize::raw_lines(&text).enumerate();
                 group
-                    .iter()
-                    .map(|&i| {
-                        let number = firsts[i as usize].print.line;
-                        let mut set = Vec::new();
+                    .iter_mut()
+                    .map(|(i, slot)| {
+                        let number = firsts[*i as usize].print.line;
                         let in_page = page.norm.lines.binary_search_by_key(&number, |l| l.line);
                         if let (Some(_), Ok(at)) = (&self.cuts, in_page) {
                             let shingles = line_shingles(
@@ -1233,24 +1250,24 @@ impl Fingerprinter {
                                 self.ngram,
                                 &mut page.segment,
                             );
-                            shingle::fingerprint_set_into(shingles, &mut set);
-                            return (i, set);
+                            shingle::fingerprint_set_into(shingles, set);
+                        } else {
+                            let want = number as usize - 1;
+                            let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
+                            normalize::normalize_line(raw, traditional[doc], line);
+                            let tokenizer = self.tokenizer.as_ref();
+                            paragraph::shingle_set(line, tokenizer, self.ngram, ws, set);
                         }
-                        let want = number as usize - 1;
-                        let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
-                        normalize::normalize_line(raw, traditional[doc], line);
-                        let tokenizer = self.tokenizer.as_ref();
-                        paragraph::shingle_set(line, tokenizer, self.ngram, ws, &mut set);
-                        (i, set)
+                        (*i, paragraph::fill_slot(set, slot))
                     })
                     .collect()
             },
         );
-        let mut sets = vec![Vec::new(); firsts.len()];
-        for (i, set) in computed.into_iter().flatten() {
-            sets[i as usize] = set;
+        let mut lens = vec![0; firsts.len()];
+        for (i, len) in written.into_iter().flatten() {
+            lens[i as usize] = len;
         }
-        sets
+        lens
     }
 
     /// The paragraphs of a page: every non-blank raw line with text left after normalization.
@@ -1375,6 +1392,23 @@ fn in_waves<T: Sync, W, R: Send>(
     let mut out = Vec::with_capacity(items.len());
     for part in items.chunks(wave) {
         let done: Vec<R> = part.par_iter().map_init(&init, &f).collect();
+        out.extend(done);
+        corpus.release_text();
+    }
+    out
+}
+
+/// [`in_waves`] for items that `f` changes.
+fn in_waves_mut<T: Send, W, R: Send>(
+    corpus: &Corpus,
+    items: &mut [T],
+    wave: usize,
+    init: impl Fn() -> W + Sync + Send,
+    f: impl Fn(&mut W, &mut T) -> R + Sync + Send,
+) -> Vec<R> {
+    let mut out = Vec::with_capacity(items.len());
+    for part in items.chunks_mut(wave) {
+        let done: Vec<R> = part.par_iter_mut().map_init(&init, &f).collect();
         out.extend(done);
         corpus.release_text();
     }
@@ -1825,8 +1859,8 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             }
         }
         let traditional: Vec<bool> = prints.iter().map(|p| p.traditional).collect();
-        let sets_of = |firsts: &[paragraph::Instance]| {
-            fingerprinter.paragraph_sets(&corpus, &traditional, firsts)
+        let sets_of = |firsts: &[paragraph::Instance], slots: Vec<&mut [u32]>| {
+            fingerprinter.paragraph_sets(&corpus, &traditional, firsts, slots)
         };
         let input = paragraph::ParaInput {
             instances,
@@ -2041,7 +2075,13 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         4 * config.num_perm as u64
     };
     let weight = |d: u32| 4 * (outcomes[d as usize].norm_chars as u64 + 1) + sketch_bytes;
-    let batches = cluster::component_batches(n, &candidates, weight, config.verify_budget());
+    let batches = cluster::component_batches(
+        n,
+        &candidates,
+        weight,
+        config.verify_budget(),
+        cluster::BatchOrder::Sorted,
+    );
 
     let mut batch_of = vec![u32::MAX; n];
     let mut position = vec![0u32; n];
