@@ -1218,7 +1218,7 @@ impl Fingerprinter {
             })
             .collect();
         drop(slots);
-        let written: Vec<Vec<(u32, u32)>> = in_waves_mut(
+        let written: Vec<Vec<(u32, u32)>> = in_waves(
             corpus,
             &mut by_page,
             SCATTERED_WAVE,
@@ -1382,24 +1382,7 @@ const SCATTERED_WAVE: usize = 1024;
 
 /// `f` over `items` in parallel (each thread with its own `init()` state), `wave` items at a
 /// time, releasing the mapped text read after each wave; results in item order.
-fn in_waves<T: Sync, W, R: Send>(
-    corpus: &Corpus,
-    items: &[T],
-    wave: usize,
-    init: impl Fn() -> W + Sync + Send,
-    f: impl Fn(&mut W, &T) -> R + Sync + Send,
-) -> Vec<R> {
-    let mut out = Vec::with_capacity(items.len());
-    for part in items.chunks(wave) {
-        let done: Vec<R> = part.par_iter().map_init(&init, &f).collect();
-        out.extend(done);
-        corpus.release_text();
-    }
-    out
-}
-
-/// [`in_waves`] for items that `f` changes.
-fn in_waves_mut<T: Send, W, R: Send>(
+fn in_waves<T: Send, W, R: Send>(
     corpus: &Corpus,
     items: &mut [T],
     wave: usize,
@@ -1893,10 +1876,10 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             })
             .collect();
         wanted.sort_unstable();
-        let by_page: Vec<&[(u32, u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
+        let mut by_page: Vec<&[(u32, u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
         let found: Vec<Vec<(usize, String)>> = in_waves(
             &corpus,
-            &by_page,
+            &mut by_page,
             SCATTERED_WAVE,
             || (),
             |_, group| {
