@@ -731,7 +731,8 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
 
     // Verify and cluster a batch of whole components at a time, on sets shingled again.
     let thresholds = settings.thresholds;
-    let weight = |x: u32| 4 * (v.chars[x as usize] as u64 + 1);
+    // A text weighs the slot its set is written to (`FlatSets`).
+    let weight = |x: u32| 4 * slot_len(v.chars[x as usize]) as u64;
     // Texts of a component side by side, and their sets laid out in that order below: a pair's
     // two sets are near each other in memory, not two reads from anywhere in the batch's.
     let batches = cluster::component_batches(

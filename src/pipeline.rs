@@ -1205,30 +1205,23 @@ impl Fingerprinter {
         firsts: &[paragraph::Instance],
         slots: Vec<&mut [u32]>,
     ) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..firsts.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| (firsts[i as usize].doc, firsts[i as usize].print.line));
-        let mut slots: Vec<Option<&mut [u32]>> = slots.into_iter().map(Some).collect();
-        let mut by_page: Vec<Vec<(u32, &mut [u32])>> = order
-            .chunk_by(|&a, &b| firsts[a as usize].doc == firsts[b as usize].doc)
-            .map(|group| {
-                group
-                    .iter()
-                    .map(|&i| (i, slots[i as usize].take().expect("one slot per text")))
-                    .collect()
-            })
+        // Each text with its slot, in page and line order, then a group per page.
+        let mut slots: Vec<(u32, &mut [u32])> = (0..firsts.len() as u32).zip(slots).collect();
+        let place = |i: u32| (firsts[i as usize].doc, firsts[i as usize].print.line);
+        slots.sort_unstable_by_key(|&(i, _)| place(i));
+        let mut by_page: Vec<&mut [(u32, &mut [u32])]> = slots
+            .chunk_by_mut(|a, b| place(a.0).0 == place(b.0).0)
             .collect();
-        drop(slots);
         let written: Vec<Vec<(u32, u32)>> = in_waves(
             corpus,
             &mut by_page,
             SCATTERED_WAVE,
             || {
-                let set: Vec<u32> = Vec::new();
                 (
                     ParaWorkspace::default(),
                     String::new(),
                     Workspace::new(),
-                    set,
+                    Vec::new(),
                 )
             },
             |(ws, line, page, set), group| {
