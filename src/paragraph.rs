@@ -157,10 +157,7 @@ pub fn shingle_set(
     out: &mut Vec<u32>,
 ) {
     shingle_alone(text, tokenizer, ngram, ws);
-    out.clear();
-    out.extend(ws.shingles.iter().map(|&h| (h >> 32) as u32));
-    out.sort_unstable();
-    out.dedup();
+    shingle::fingerprint_set_into(&ws.shingles, out);
 }
 
 /// Paragraph texts already fingerprinted by some worker, so each distinct text is done once.
