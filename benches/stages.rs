@@ -23,6 +23,7 @@ use criterion::measurement::WallTime;
 use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
+use neardup::boilerplate;
 use neardup::cluster;
 use neardup::ingest::{Corpus, IngestOptions, MmapChoice};
 use neardup::lsh::{self, Bands, BucketPolicy, Sketches};
@@ -547,6 +548,29 @@ fn assert_clean(text: &str) {
     );
 }
 
+fn bench_boilerplate(c: &mut Criterion) {
+    let f = fixture();
+    let pages = &f.pages.pages;
+    let bytes: u64 = pages.iter().map(|p| p.len() as u64).sum();
+    let lines: usize = pages.iter().map(|p| normalize::raw_lines(p).count()).sum();
+    let mut g = group(c, "boilerplate");
+    g.throughput(Throughput::Bytes(bytes));
+    // Every raw line's key, as the boilerplate stage makes them before it learns.
+    let mut keys = Vec::new();
+    g.bench_function("line_keys", |b| {
+        b.iter(|| {
+            keys.clear();
+            for page in pages {
+                boilerplate::line_keys_into(black_box(page), &mut keys);
+            }
+            assert_eq!(keys.len(), lines);
+            // Headers and footers recur on every page of a site: far fewer distinct keys.
+            assert!(boilerplate::distinct_keys(&keys).len() < lines / 2);
+        })
+    });
+    g.finish();
+}
+
 fn bench_normalize(c: &mut Criterion) {
     let f = fixture();
     // The simplified pages: all but the planted traditional copies.
@@ -1012,6 +1036,7 @@ fn bench_scan_and_report(c: &mut Criterion) {
 criterion_group!(
     benches,
     bench_read,
+    bench_boilerplate,
     bench_normalize,
     bench_tokenize,
     bench_shingle,

@@ -25,55 +25,67 @@ pub const MIN_PAGES: u32 = 4;
 pub const MIN_SHARE: f64 = 0.2;
 
 /// The key of a raw line: whitespace removed, digit runs folded; `None` for a blank line.
+///
+/// Chinese text is mostly bytes of multi-byte characters: blocks of 16 bytes without one that
+/// could be whitespace or a digit are passed with one (vectorized) test each. A line of such
+/// blocks and a clean rest is hashed where it lies; any other is folded into the thread's
+/// buffer, its clean blocks copied whole. Against a buffer on the stack zeroed for every line
+/// and a vector allocated for every line longer than it: 0.97 -> 1.10 GiB/s in the
+/// `boilerplate` bench (criterion medians).
 pub fn line_key(line: &str) -> Option<u64> {
-    // Most lines fit on the stack; longer ones are folded into a heap buffer.
-    let mut stack = [0u8; 512];
-    let mut heap = Vec::new();
-    let bytes = line.as_bytes();
-    let folded: &mut [u8] = if bytes.len() <= stack.len() {
-        &mut stack
-    } else {
-        heap.resize(bytes.len(), 0);
-        &mut heap
-    };
-    let mut len = 0;
-    let mut last_digit = false;
-    // Chinese text is mostly bytes of multi-byte characters: blocks without a byte that could
-    // be whitespace or a digit are copied whole (one vectorized test each).
     const BLOCK: usize = 16;
-    let mut blocks = bytes.chunks_exact(BLOCK);
-    for block in &mut blocks {
-        if block
+    let clean = |bytes: &[u8]| {
+        !bytes
             .iter()
             .fold(false, |any, &b| any | (b <= b' ') | b.is_ascii_digit())
-        {
-            fold_bytes(block, folded, &mut len, &mut last_digit);
-        } else {
-            folded[len..len + BLOCK].copy_from_slice(block);
-            len += BLOCK;
-            last_digit = false;
-        }
+    };
+    let bytes = line.as_bytes();
+    let mut prefix = 0;
+    while prefix + BLOCK <= bytes.len() && clean(&bytes[prefix..prefix + BLOCK]) {
+        prefix += BLOCK;
     }
-    fold_bytes(blocks.remainder(), folded, &mut len, &mut last_digit);
-    (len > 0).then(|| xxh3_64(&folded[..len]))
+    let rest = &bytes[prefix..];
+    if rest.len() < BLOCK && clean(rest) {
+        return (!bytes.is_empty()).then(|| xxh3_64(bytes));
+    }
+    FOLDED.with_borrow_mut(|folded| {
+        folded.clear();
+        folded.reserve(bytes.len());
+        folded.extend_from_slice(&bytes[..prefix]);
+        let mut last_digit = false;
+        let mut blocks = rest.chunks_exact(BLOCK);
+        for block in &mut blocks {
+            if clean(block) {
+                folded.extend_from_slice(block);
+                last_digit = false;
+            } else {
+                fold_bytes(block, folded, &mut last_digit);
+            }
+        }
+        fold_bytes(blocks.remainder(), folded, &mut last_digit);
+        (!folded.is_empty()).then(|| xxh3_64(folded))
+    })
 }
 
-/// Appends `bytes` to `folded[..*len]` without whitespace, a digit run as one `0`.
+thread_local! {
+    /// A line being folded by [`line_key`].
+    static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Appends `bytes` to `folded` without whitespace, a digit run as one `0`.
 #[inline]
-fn fold_bytes(bytes: &[u8], folded: &mut [u8], len: &mut usize, last_digit: &mut bool) {
+fn fold_bytes(bytes: &[u8], folded: &mut Vec<u8>, last_digit: &mut bool) {
     for &b in bytes {
         if b.is_ascii_whitespace() {
             continue;
         }
         if b.is_ascii_digit() {
             if !*last_digit {
-                folded[*len] = b'0';
-                *len += 1;
+                folded.push(b'0');
             }
             *last_digit = true;
         } else {
-            folded[*len] = b;
-            *len += 1;
+            folded.push(b);
             *last_digit = false;
         }
     }
