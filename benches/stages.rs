@@ -7,15 +7,15 @@
 //!
 //! - `pages`: ~2 MB of ~5 KB pages with planted near-duplicates (another site's chrome, two lines
 //!   paragraphs swapped, a few characters deleted), exact copies on another site, and traditional-Chinese
-//!   copies (`hanconv::s2twp`). Used by read, normalize, tokenize, shingle, minhash, verify, scan
-//!   and report.
+//!   copies (`hanconv::s2twp`). Used by read, boilerplate, normalize, tokenize, shingle, minhash,
+//!   verify, scan and report.
 //! - `sketch corpus`: ~5k pages of ~1.2 KB with planted near-duplicates and exact copies, so that
 //!   LSH and clustering see a realistic number of sketches. Used by lsh and cluster.
 //!
 //! Every benchmark asserts its result inside the measured closure, so a stage that gets faster by
 //! doing the wrong thing fails instead of looking good.
 //!
-//! Throughput units: read and normalize count raw page bytes; tokenize, shingle, minhash, lsh,
+//! Throughput units: read, boilerplate and normalize count raw page bytes; tokenize, shingle, minhash, lsh,
 //! verify and cluster count the bytes of the normalized text their input was derived from; scan
 //! and report count raw page bytes.
 
