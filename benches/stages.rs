@@ -728,6 +728,36 @@ fn bench_shingle(c: &mut Criterion) {
             })
         });
     }
+    // The set verification compares: the upper halves of the char shingles, sorted and
+    // distinct (`sort_u32`), as each page's kept set is sorted when verification first reads it.
+    let hashes: Vec<Vec<u64>> = texts
+        .iter()
+        .zip(&f.prints.ends)
+        .map(|(text, ends)| {
+            let mut h = Vec::new();
+            shingle::shingles_in(text, ends, 0, ends.len(), K_CHAR, &mut h);
+            h
+        })
+        .collect();
+    let distinct: Vec<usize> = hashes
+        .iter()
+        .map(|h| {
+            let mut v: Vec<u32> = h.iter().map(|&x| shingle::fingerprint(x)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        })
+        .collect();
+    let mut set = Vec::new();
+    g.bench_function("fingerprint-set", |b| {
+        b.iter(|| {
+            for (h, &want) in hashes.iter().zip(&distinct) {
+                shingle::fingerprint_set_into(black_box(h), &mut set);
+                assert_eq!(set.len(), want);
+                assert!(set.windows(2).all(|w| w[0] < w[1]));
+            }
+        })
+    });
     g.finish();
 }
 

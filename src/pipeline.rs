@@ -1210,7 +1210,7 @@ impl Fingerprinter {
         let place = |i: u32| (firsts[i as usize].doc, firsts[i as usize].print.line);
         slots.sort_unstable_by_key(|&(i, _)| place(i));
         let mut by_page: Vec<&mut [(u32, &mut [u32])]> = slots
-            .chunk_by_mut(|a, b| place(a.0).0 == place(b.0).0)
+            .chunk_by_mut(|a, b| firsts[a.0 as usize].doc == firsts[b.0 as usize].doc)
             .collect();
         let written: Vec<Vec<(u32, u32)>> = in_waves(
             corpus,
