@@ -533,6 +533,9 @@ impl KeyFile {
     }
 
     pub fn append(&mut self, words: &[u64]) -> Result<()> {
+        if cfg!(target_endian = "little") {
+            return self.write(bytemuck::cast_slice(words));
+        }
         let mut bytes = [0u8; 4096];
         for chunk in words.chunks(bytes.len() / 8) {
             for (w, out) in chunk.iter().zip(bytes.chunks_exact_mut(8)) {
@@ -544,6 +547,10 @@ impl KeyFile {
     }
 
     pub fn append_u32(&mut self, words: &[u32]) -> Result<()> {
+        // Little-endian words are their own bytes: written as they are, without a copy.
+        if cfg!(target_endian = "little") {
+            return self.write(bytemuck::cast_slice(words));
+        }
         let mut bytes = [0u8; 4096];
         for chunk in words.chunks(bytes.len() / 4) {
             for (w, out) in chunk.iter().zip(bytes.chunks_exact_mut(4)) {
