@@ -161,8 +161,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
 
-    /// Directory for temporary files: the shingle sets kept for page verification, and the run
-    /// files of --memory-limit [default: the output directory].
+    /// Directory for temporary files: the shingles kept for page and paragraph verification,
+    /// and the run files of --memory-limit [default: the output directory].
     #[arg(long, value_name = "DIR")]
     pub spill_dir: Option<PathBuf>,
 

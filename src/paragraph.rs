@@ -3,7 +3,8 @@
 //! Input: for every page, its paragraphs as fingerprinting saw them ([`ParaPrint`]: raw line,
 //! normalized length, a hash of the normalized text, the boilerplate flag), for every
 //! paragraph text seen for the first time anywhere in the corpus the band keys of its MinHash
-//! sketch and its anchors ([`FirstSeen`]), and a way to shingle a paragraph again ([`SetsOf`]). Output: [`ParaScan`], a cluster id and a similarity for every copied
+//! sketch and its anchors ([`FirstSeen`]), and a way to read back the shingle set fingerprinting
+//! kept of each such text ([`SetsOf`]). Output: [`ParaScan`], a cluster id and a similarity for every copied
 //! paragraph instance, and one [`ParaCluster`] per cluster of two or more copies.
 //!
 //! A paragraph is a non-blank line of a page (these pages print one paragraph per line) that has
@@ -22,9 +23,9 @@
 //!    [`ANCHOR_EVERY`]: a stretch of about a dozen identical characters, which is how a paragraph
 //!    inside a longer one or one that kept some sentences is found).
 //! 3. **Verify** candidates exactly on their shingle sets, one batch of whole connected components
-//!    of the candidate graph at a time ([`cluster::component_batches`]): the texts of a batch are
-//!    shingled again from their pages, so only the sets of one batch are held, and only texts
-//!    with a candidate are shingled twice. The sets are written into one vector, each text's in a
+//!    of the candidate graph at a time ([`cluster::component_batches`]): the sets of a batch's
+//!    texts are read back from where fingerprinting kept them (the driver's file), so only the
+//!    sets of one batch are in memory. The sets are written into one vector, each text's in a
 //!    slot sized by its length, with the texts of a component side by side: a pair's two sets lie
 //!    near each other, not anywhere in the batch's hundreds of megabytes.
 //! 4. **Cluster** variants around representatives (the longest variant first), as pages are; a
@@ -35,8 +36,8 @@
 //! anchors and shingle set depend only on its text, whichever page computed them first; output
 //! is identical at any thread count. Cost: one hash per paragraph and, per distinct paragraph
 //! text, one tokenization, a sketch and the anchors (memory: 8 band keys and about one anchor in
-//! eight characters, 8 bytes each); then a sort of anchors and bands, one more tokenization of
-//! each text with a candidate, and the verification of candidate variant pairs.
+//! eight characters, 8 bytes each); then a sort of anchors and bands, a read and a sort of the
+//! set of each text with a candidate, and the verification of candidate variant pairs.
 
 use crate::cluster::{self, Role};
 use crate::hamming;
@@ -124,27 +125,18 @@ impl FirstSeen {
     }
 }
 
-/// The shingle sets of paragraph texts, computed again for verification: given one instance of
-/// each text and a slot for each ([`slot_len`] of its characters), writes each text's set as
-/// [`shingle_set`] makes it to the front of its slot ([`fill_slot`]) and returns the sets'
-/// lengths, in the same order.
-pub type SetsOf<'a> = &'a (dyn Fn(&[Instance], Vec<&mut [u32]>) -> Vec<u32> + Sync);
+/// The shingle sets of paragraph texts, kept from fingerprinting: given texts by their number in
+/// [`ParaInput::first_seen`] (numbered across its lists in order) and a slot for each
+/// ([`slot_len`] of its characters), writes each text's set, as [`shingle_set`] makes it from the
+/// shingles [`record_first`] saw, to the front of its slot and returns the sets' lengths, in the
+/// same order.
+pub type SetsOf<'a> = &'a (dyn Fn(&[u32], Vec<&mut [u32]>) -> Vec<u32> + Sync);
 
 /// The room a set of a text of `chars` normalized characters may need: a shingle starts at a
 /// token and a token holds at least one character (and a text too short for one n-gram is one
 /// shingle).
 pub fn slot_len(chars: u32) -> usize {
     chars as usize + 1
-}
-
-/// Copies `set` to the front of `slot`; returns how many values it copied. A set never
-/// outgrows its slot unless its page changed on disk since it was fingerprinted (a mapped input
-/// rewritten in place is read as it is now): then the slot keeps the set's first values, and the
-/// scan goes on.
-pub fn fill_slot(set: &[u32], slot: &mut [u32]) -> u32 {
-    let len = set.len().min(slot.len());
-    slot[..len].copy_from_slice(&set[..len]);
-    len as u32
 }
 
 /// The shingle set of a normalized paragraph text for exact verification: the upper halves of
@@ -388,7 +380,7 @@ pub struct ParaInput<'a> {
     pub doc_start: Vec<u32>,
     /// Everything workers saw first (in any order).
     pub first_seen: Vec<FirstSeen>,
-    /// The shingle sets of texts with a candidate, a batch at a time.
+    /// The shingle sets of the texts of `first_seen` with a candidate, a batch at a time.
     pub sets_of: SetsOf<'a>,
     /// Site of every document (`None`: none).
     pub sites: &'a [Option<u32>],
@@ -602,22 +594,22 @@ struct FlatSets {
 }
 
 impl FlatSets {
-    /// The sets of texts of `chars` characters, as `sets_of` writes them for `firsts`.
-    fn new(firsts: &[Instance], chars: impl Iterator<Item = u32>, sets_of: SetsOf<'_>) -> Self {
+    /// The sets of texts of `chars` characters, as `sets_of` writes them for `texts`.
+    fn new(texts: &[u32], chars: impl Iterator<Item = u32>, sets_of: SetsOf<'_>) -> Self {
         let mut starts = vec![0];
         for c in chars {
             starts.push(starts[starts.len() - 1] + slot_len(c));
         }
         let mut values = vec![0u32; starts[starts.len() - 1]];
-        let mut slots = Vec::with_capacity(firsts.len());
+        let mut slots = Vec::with_capacity(texts.len());
         let mut rest = values.as_mut_slice();
         for w in starts.windows(2) {
             let (slot, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
             slots.push(slot);
             rest = tail;
         }
-        let lens = sets_of(firsts, slots);
-        assert_eq!(lens.len(), firsts.len(), "one set per text");
+        let lens = sets_of(texts, slots);
+        assert_eq!(lens.len(), texts.len(), "one set per text");
         FlatSets {
             values,
             starts,
@@ -669,6 +661,8 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     };
     let texts = offsets[offsets.len() - 1] as usize;
     let mut variant_of: Vec<u32> = Vec::with_capacity(texts);
+    // Per variant: the text fingerprinted first with its key, if any (each key is once).
+    let mut text_of = vec![u32::MAX; n];
     let mut anchors: Vec<(u32, u32)> =
         Vec::with_capacity(first_seen.iter().map(|p| p.anchors.len()).sum());
     for (w, part) in first_seen.iter_mut().enumerate() {
@@ -686,6 +680,11 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     }
     // Held no longer than needed: at 100k pages it is 32 MB.
     drop(std::mem::take(&mut v.index));
+    for (f, &x) in variant_of.iter().enumerate() {
+        if x != u32::MAX {
+            text_of[x as usize] = f as u32;
+        }
+    }
     let include: Vec<u32> = (0..texts as u32)
         .filter(|&f| variant_of[f as usize] != u32::MAX)
         .collect();
@@ -764,13 +763,11 @@ pub fn analyze(input: ParaInput<'_>, tasks: Tasks<'_>) -> ParaScan {
     let mut verified = 0;
     const SLICE: usize = 4096;
     for (batch, candidates) in batches.iter().zip(batch_candidates) {
-        let firsts: Vec<Instance> = batch
-            .iter()
-            .map(|&x| instances[v.first[x as usize] as usize])
-            .collect();
+        // Every variant with a candidate has a text: candidates come from texts.
+        let texts: Vec<u32> = batch.iter().map(|&x| text_of[x as usize]).collect();
         let chars = batch.iter().map(|&x| v.chars[x as usize]);
-        let sets = FlatSets::new(&firsts, chars, sets_of);
-        drop(firsts);
+        let sets = FlatSets::new(&texts, chars, sets_of);
+        drop(texts);
         // Each verified pair comes out as two entries: the pair, then (its intersection, 0).
         let found: Vec<(u32, u32)> = tasks(candidates.len().div_ceil(SLICE), &|task| {
             let slice = &candidates[task * SLICE..((task + 1) * SLICE).min(candidates.len())];
@@ -998,18 +995,7 @@ mod tests {
             .iter()
             .flat_map(|page| page.lines().map(normalize).collect::<Vec<_>>())
             .collect();
-        let firsts: Vec<Instance> = (0..texts.len() as u32)
-            .map(|i| Instance {
-                doc: i,
-                index: 1,
-                print: ParaPrint {
-                    line: 1,
-                    chars: texts[i as usize].chars().count() as u32,
-                    key: 0,
-                    boilerplate: false,
-                },
-            })
-            .collect();
+        let numbers: Vec<u32> = (0..texts.len() as u32).collect();
         let set_of = |text: &str| {
             let mut set = Vec::new();
             shingle_set(
@@ -1021,37 +1007,34 @@ mod tests {
             );
             set
         };
-        let sets_of = |firsts: &[Instance], slots: Vec<&mut [u32]>| -> Vec<u32> {
+        let sets_of = |numbers: &[u32], slots: Vec<&mut [u32]>| -> Vec<u32> {
             // Written in reverse, as a pipeline writes them in its own order.
-            let mut lens: Vec<u32> = firsts
+            let mut lens: Vec<u32> = numbers
                 .iter()
                 .zip(slots)
                 .rev()
-                .map(|(inst, slot)| fill_slot(&set_of(&texts[inst.doc as usize]), slot))
+                .map(|(&i, slot)| {
+                    let set = set_of(&texts[i as usize]);
+                    slot[..set.len()].copy_from_slice(&set);
+                    set.len() as u32
+                })
                 .collect();
             lens.reverse();
             lens
         };
-        let chars = firsts.iter().map(|f| f.print.chars);
-        let flat = FlatSets::new(&firsts, chars, &sets_of);
+        // The texts in another order than their numbers, as a batch lists them.
+        let order: Vec<u32> = numbers.iter().rev().copied().collect();
+        let chars = order
+            .iter()
+            .map(|&i| texts[i as usize].chars().count() as u32);
+        let flat = FlatSets::new(&order, chars, &sets_of);
         let mut nonempty = 0;
-        for (i, text) in texts.iter().enumerate() {
-            assert_eq!(flat.get(i as u32), set_of(text).as_slice(), "{text}");
+        for (place, &i) in order.iter().enumerate() {
+            let text = &texts[i as usize];
+            assert_eq!(flat.get(place as u32), set_of(text).as_slice(), "{text}");
             nonempty += !text.is_empty() as usize;
         }
         assert!(nonempty > 100, "{nonempty} lines with text");
-        // A page changed on disk since fingerprinting can make a set larger than its slot: the
-        // slot keeps the set's first values.
-        let halves: Vec<u32> = firsts.iter().map(|f| f.print.chars / 2).collect();
-        let flat = FlatSets::new(&firsts, halves.iter().copied(), &sets_of);
-        let mut cut = 0;
-        for (i, text) in texts.iter().enumerate() {
-            let set = set_of(text);
-            let room = slot_len(halves[i]).min(set.len());
-            assert_eq!(flat.get(i as u32), &set[..room], "{text}");
-            cut += (room < set.len()) as usize;
-        }
-        assert!(cut > 100, "{cut} sets outgrew their slots");
     }
 
     const T: Thresholds = Thresholds {
@@ -1086,6 +1069,8 @@ mod tests {
         let mut instances = Vec::new();
         let mut doc_start = vec![0u32];
         let mut texts = Vec::new();
+        // The set of each text fingerprinted first, as the pipeline keeps it.
+        let mut kept: Vec<Vec<u32>> = Vec::new();
         for (d, page) in pages.iter().enumerate() {
             for (i, raw) in page.iter().enumerate() {
                 let text = normalize(raw);
@@ -1094,6 +1079,9 @@ mod tests {
                 let boilerplate = raw.starts_with('!');
                 if !boilerplate && chars >= 10 && seen.insert(key) {
                     first_seen(&text, key, &CharTokenizer, 5, hasher, &mut ws, &mut first);
+                    let mut set = Vec::new();
+                    shingle_set(&text, &CharTokenizer, 5, &mut ws, &mut set);
+                    kept.push(set);
                 }
                 instances.push(Instance {
                     doc: d as u32,
@@ -1109,17 +1097,14 @@ mod tests {
             }
             doc_start.push(instances.len() as u32);
         }
-        // Sets shingled again from the raw paragraph, as the pipeline does from the page.
-        let sets_of = |firsts: &[Instance], slots: Vec<&mut [u32]>| -> Vec<u32> {
-            let mut ws = ParaWorkspace::default();
-            let mut set = Vec::new();
-            firsts
+        let sets_of = |numbers: &[u32], slots: Vec<&mut [u32]>| -> Vec<u32> {
+            numbers
                 .iter()
                 .zip(slots)
-                .map(|(inst, slot)| {
-                    let raw = pages[inst.doc as usize][inst.print.line as usize - 1];
-                    shingle_set(&normalize(raw), &CharTokenizer, 5, &mut ws, &mut set);
-                    fill_slot(&set, slot)
+                .map(|(&f, slot)| {
+                    let set = &kept[f as usize];
+                    slot[..set.len()].copy_from_slice(set);
+                    set.len() as u32
                 })
                 .collect()
         };

@@ -15,17 +15,18 @@ use crate::lsh::{
     PieceWalk, SortedVisit, Walked,
 };
 use crate::normalize::{self, Normalized};
-use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, ParaWorkspace, SeenKeys};
+use crate::paragraph::{self, FirstSeen, ParaPrint, ParaScan, SeenKeys};
 use crate::shingle;
 use crate::signature::{MinHasher, SimHasher, jaccard_estimate, minhash::EMPTY, simhash};
 use crate::spill::{self, SpillDir};
-use crate::tokenize::{self, Tokenizer};
+use crate::tokenize::Tokenizer;
 use crate::verify::{self, Similarity, Thresholds};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::ops::Range;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -299,7 +300,6 @@ struct Workspace {
     page_sketch: Vec<u32>,
     sorted: Vec<u64>,
     set: Vec<u32>,
-    para: ParaWorkspace,
     line: String,
     /// The page was all boilerplate and kept its whole text.
     all_chrome: bool,
@@ -317,7 +317,6 @@ impl Workspace {
             page_sketch: Vec::new(),
             sorted: Vec::new(),
             set: Vec::new(),
-            para: ParaWorkspace::default(),
             line: String::new(),
             all_chrome: false,
         }
@@ -340,11 +339,6 @@ struct Print {
     lines: u32,
     /// With paragraphs: how many paragraphs the page has (kept in its chunk's list).
     paras: u32,
-    /// Whether the page was detected as traditional Chinese (its lines normalize alone so).
-    traditional: bool,
-    /// Tokenizers other than characters: the words of the cut of the normalized text
-    /// ([`tokenize::encode_cut`]), next in its chunk's `cuts`.
-    cut_words: u32,
     /// With the page level: the length of the sorted, deduplicated shingle fingerprints for exact
     /// verification and of the MinHash page sketch (the estimate in reports), next in its
     /// chunk's `sets`, in that order.
@@ -457,8 +451,8 @@ type SetAt = (u64, u32, u32);
 const SET_QUEUE: usize = 128;
 
 impl SetWriter {
-    fn new(dir: &SpillDir, pages: usize) -> Result<SetWriter> {
-        let mut file = spill::KeyFile::create(dir, "sets")?;
+    fn new(dir: &SpillDir, name: &str, pages: usize) -> Result<SetWriter> {
+        let mut file = spill::KeyFile::create(dir, name)?;
         let (chunks, queue) = std::sync::mpsc::sync_channel::<SetChunk>(SET_QUEUE);
         let writer = std::thread::spawn(move || {
             let mut at = Vec::with_capacity(pages);
@@ -518,6 +512,116 @@ impl SetWriter {
     }
 }
 
+impl SetWriter {
+    /// Waits for the writes and opens the file for sets read back once each, as they were
+    /// pushed, in file order ([`paragraph_sets`]): with positional reads on Unix, whatever the
+    /// memory limit (no resident memory, and the kernel reads ahead), mapped elsewhere.
+    fn finish_unsorted(mut self) -> Result<KeptSets> {
+        self.chunks = None;
+        let (file, at) = self.writer.join().expect("the set writer does not panic")?;
+        #[cfg(unix)]
+        let file = SetFile::Read(file.reader()?);
+        #[cfg(not(unix))]
+        let file = SetFile::Mapped(file.map(false)?);
+        Ok(KeptSets {
+            file,
+            at,
+            distinct: None,
+        })
+    }
+}
+
+/// How [`paragraph_sets`] reads the file: sets of up to `span` words from the first one's
+/// start in one read, and a set at least `gap` words past the end of the last one wanted in a
+/// read of its own.
+#[derive(Debug, Clone, Copy)]
+struct SetReads {
+    span: u64,
+    gap: u64,
+}
+
+/// Reads of 4 MiB; a gap of 64 KiB read rather than a read of its own.
+const PARA_SET_READS: SetReads = SetReads {
+    span: 1 << 20,
+    gap: 1 << 14,
+};
+
+/// A paragraph set to read: its place in the file, its shingles, its place in the request, and
+/// the slot it goes to.
+type WantedSet<'s> = (u64, u32, u32, &'s mut [u32]);
+
+/// The shingle sets of paragraph `texts` (numbered as fingerprinting saw them first) into their
+/// `slots`, from the file of their shingles fingerprinting kept ([`paragraph::SetsOf`]): in file
+/// order, the sets that lie near each other read at once, each sorted and deduplicated in its
+/// slot. The first read error goes to `failed` and leaves the sets of its read empty.
+/// Reads in parallel: in the driver's pool.
+fn paragraph_sets(
+    store: &KeptSets,
+    texts: &[u32],
+    slots: Vec<&mut [u32]>,
+    failed: &Mutex<Option<Error>>,
+    limits: SetReads,
+) -> Vec<u32> {
+    // In file order. A text's shingles never outnumber the values its slot has room for
+    // ([`paragraph::slot_len`]).
+    let mut wanted: Vec<WantedSet<'_>> = texts
+        .iter()
+        .zip(slots)
+        .enumerate()
+        .map(|(i, (&f, slot))| {
+            let (at, len, _) = store.at[f as usize];
+            (at, len.min(slot.len() as u32), i as u32, slot)
+        })
+        .collect();
+    wanted.sort_unstable_by_key(|w| w.0);
+    let end = |w: &WantedSet<'_>| w.0 + w.1 as u64;
+    let mut reads: Vec<&mut [WantedSet<'_>]> = Vec::new();
+    let mut rest = wanted.as_mut_slice();
+    while !rest.is_empty() {
+        let start = rest[0].0;
+        let mut last_end = end(&rest[0]);
+        let mut count = 1;
+        while count < rest.len()
+            && rest[count].0 < last_end + limits.gap
+            && end(&rest[count]) <= start + limits.span
+        {
+            last_end = last_end.max(end(&rest[count]));
+            count += 1;
+        }
+        let (read, tail) = std::mem::take(&mut rest).split_at_mut(count);
+        reads.push(read);
+        rest = tail;
+    }
+    let lens: Vec<Vec<(u32, u32)>> = reads
+        .par_iter_mut()
+        .map_init(Vec::new, |words: &mut Vec<u32>, read| {
+            let first = read[0].0;
+            let last = read.iter().map(&end).max().unwrap_or(first);
+            words.resize((last - first) as usize, 0);
+            if let Err(error) = store.read_words(first, words) {
+                failed
+                    .lock()
+                    .expect("no reader panics")
+                    .get_or_insert(error);
+                return read.iter().map(|w| (w.2, 0)).collect();
+            }
+            read.iter_mut()
+                .map(|(at, len, i, slot)| {
+                    let slot = &mut slot[..*len as usize];
+                    slot.copy_from_slice(&words[(*at - first) as usize..][..slot.len()]);
+                    (*i, shingle::sort_dedup(slot) as u32)
+                })
+                .collect()
+        })
+        .collect();
+    store.release();
+    let mut out = vec![0; texts.len()];
+    for (i, len) in lens.into_iter().flatten() {
+        out[i as usize] = len;
+    }
+    out
+}
+
 impl KeptSets {
     /// The set and sketch of document `d`, read into `buf` (unless it holds them already).
     fn load<'a>(&self, d: u32, buf: &'a mut SetBuf) -> Result<(&'a [u32], &'a [u32])> {
@@ -564,6 +668,11 @@ impl KeptSets {
     fn read(&self, d: u32, out: &mut [u32]) -> Result<()> {
         let (first, set, sketch) = self.at[d as usize];
         debug_assert_eq!(out.len(), (set + sketch) as usize);
+        self.read_words(first, out)
+    }
+
+    /// Reads `out.len()` words of the file from word `first` on.
+    fn read_words(&self, first: u64, out: &mut [u32]) -> Result<()> {
         match &self.file {
             #[cfg(unix)]
             SetFile::Read(file) => file.read_u32(first, out)?,
@@ -915,15 +1024,35 @@ impl Candidates {
 /// chunk instead of many small ones per page, which the allocator could not give back.
 const FINGERPRINT_CHUNK: usize = 64;
 
-/// What a chunk of pages leaves besides their prints, in a few flat buffers: their paragraphs
-/// and the paragraph texts the chunk saw first; at the page level their kept sets and sketches;
-/// with word tokens their cuts (each page's part given by its [`Print`]).
+/// What a chunk of pages leaves besides their prints, in a few flat buffers: their paragraphs,
+/// the paragraph texts the chunk saw first and their shingles; at the page level their kept sets
+/// and sketches (each page's part given by its [`Print`]).
 #[derive(Default)]
 struct Chunk {
     paras: Vec<ParaPrint>,
     first: FirstSeen,
+    /// The shingle fingerprints of each text of `first`, unsorted, one text after the other,
+    /// and each text's `(count, 0)` (a [`SetWriter`] chunk without sketches).
+    para_sets: Vec<u32>,
+    para_lens: Vec<(u32, u32)>,
     sets: Vec<u32>,
-    cuts: Vec<u64>,
+}
+
+impl Chunk {
+    /// Records a paragraph text seen for the first time, from its shingles alone in text order:
+    /// its fingerprints ([`paragraph::record_first`]) and, kept for verification, its shingles.
+    fn record_first(
+        &mut self,
+        shingles: &[u64],
+        key: u64,
+        engine: &paragraph::Engine,
+        scratch: &mut Vec<u64>,
+    ) {
+        paragraph::record_first(shingles, key, engine, scratch, &mut self.first);
+        let sets = &mut self.para_sets;
+        sets.extend(shingles.iter().map(|&h| shingle::fingerprint(h)));
+        self.para_lens.push((shingles.len() as u32, 0));
+    }
 }
 
 /// The settings the fingerprint stages share.
@@ -950,9 +1079,6 @@ pub struct Fingerprinter {
     char_tokens: bool,
     /// Paragraph fingerprints: MinHash or SimHash, as pages.
     para_engine: paragraph::Engine,
-    /// Once every page is fingerprinted, with tokenizers other than characters: each page's cut,
-    /// replayed instead of cutting the text again.
-    cuts: Option<Cuts>,
     /// Whether prints carry the page's set and sketch (the page level).
     keep_sets: bool,
     /// Whether a kept set is sorted now, or left for verification ([`KeptSets`]).
@@ -968,29 +1094,6 @@ struct RawLineKeys {
     keys: KeyTable,
     /// Page `d`'s keys are `start[d]..start[d + 1]`.
     start: Vec<u64>,
-}
-
-/// The cut of every page's normalized text: one bitmap over its characters per page
-/// ([`tokenize::encode_cut`]), in memory or (under a memory limit) in a mapped key file.
-struct Cuts {
-    words: KeyTable,
-    /// Page `d`'s words are `start[d]..start[d + 1]`.
-    start: Vec<u64>,
-}
-
-impl Cuts {
-    /// Token ends of page `doc`'s normalized `text` from its cut; `false` when the page has none
-    /// that fits the text (it changed since fingerprinting).
-    fn ends(&self, doc: u32, text: &str, ends: &mut Vec<u32>) -> bool {
-        let (from, to) = (self.start[doc as usize], self.start[doc as usize + 1]);
-        let words = self.words.keys();
-        tokenize::decode_cut(
-            text,
-            (to - from) as usize,
-            |i| words.get(from as usize + i),
-            ends,
-        )
-    }
 }
 
 impl Fingerprinter {
@@ -1019,7 +1122,6 @@ impl Fingerprinter {
                     paragraph::Engine::SimHash(SimHasher::new(config.simhash_weighting))
                 }
             },
-            cuts: None,
             keep_sets: config.level.pages(),
             sort_sets: sets_sorted_when_kept(config.memory_limit.is_some()),
             raw_keys: None,
@@ -1070,12 +1172,6 @@ impl Fingerprinter {
         // its tokens alone, so the shingles of a paragraph are a slice of its page's.
         if self.char_tokens {
             self.tokenizer.token_ends(&ws.norm.text, &mut ws.ends);
-        } else if self
-            .cuts
-            .as_ref()
-            .is_some_and(|cuts| cuts.ends(doc, &ws.norm.text, &mut ws.ends))
-        {
-            // The cut made in fingerprinting.
         } else {
             ws.ends.clear();
             for line in &ws.norm.lines {
@@ -1104,14 +1200,8 @@ impl Fingerprinter {
             raw_chars: ws.norm.raw_chars,
             norm_chars: ws.norm.chars,
             shingles: ws.shingles.len() as u32,
-            traditional: ws.norm.traditional,
             ..Print::default()
         };
-        if !self.char_tokens {
-            let before = chunk.cuts.len();
-            tokenize::encode_cut(&ws.norm.text, &ws.ends, &mut chunk.cuts);
-            print.cut_words = (chunk.cuts.len() - before) as u32;
-        }
         if ws.shingles.is_empty() {
             return print;
         }
@@ -1175,13 +1265,7 @@ impl Fingerprinter {
             {
                 let key = paragraph::text_key(text);
                 if self.seen.insert(key) {
-                    paragraph::record_first(
-                        segment,
-                        key,
-                        &self.para_engine,
-                        &mut ws.sorted,
-                        &mut chunk.first,
-                    );
+                    chunk.record_first(segment, key, &self.para_engine, &mut ws.sorted);
                 }
             }
         }
@@ -1191,76 +1275,6 @@ impl Fingerprinter {
             print.paras = (chunk.paras.len() - before) as u32;
         }
         print
-    }
-
-    /// The shingle sets of paragraph texts, from one instance of each: its raw line normalized
-    /// alone as on its page, each page's text decoded once. With a kept cut of the pages
-    /// (tokenizers other than characters), the page is normalized whole and its cut replayed
-    /// instead: the line's shingles in it are its shingles alone, and no text is cut again. Each
-    /// set is written to its slot of `slots`; returns their lengths ([`paragraph::SetsOf`]).
-    fn paragraph_sets(
-        &self,
-        corpus: &Corpus,
-        traditional: &[bool],
-        firsts: &[paragraph::Instance],
-        slots: Vec<&mut [u32]>,
-    ) -> Vec<u32> {
-        // Each text with its slot, in page and line order, then a group per page.
-        let mut slots: Vec<(u32, &mut [u32])> = (0..firsts.len() as u32).zip(slots).collect();
-        let place = |i: u32| (firsts[i as usize].doc, firsts[i as usize].print.line);
-        slots.sort_unstable_by_key(|&(i, _)| place(i));
-        let mut by_page: Vec<&mut [(u32, &mut [u32])]> = slots
-            .chunk_by_mut(|a, b| firsts[a.0 as usize].doc == firsts[b.0 as usize].doc)
-            .collect();
-        let written: Vec<Vec<(u32, u32)>> = in_waves(
-            corpus,
-            &mut by_page,
-            SCATTERED_WAVE,
-            || {
-                (
-                    ParaWorkspace::default(),
-                    String::new(),
-                    Workspace::new(),
-                    Vec::new(),
-                )
-            },
-            |(ws, line, page, set), group| {
-                let doc = firsts[group[0].0 as usize].doc as usize;
-                let text = corpus.text(&corpus.docs[doc]);
-                if self.cuts.is_some() {
-                    self.shingle(doc as u32, &text, page);
-                }
-                let mut lines = normalize::raw_lines(&text).enumerate();
-                group
-                    .iter_mut()
-                    .map(|(i, slot)| {
-                        let number = firsts[*i as usize].print.line;
-                        let in_page = page.norm.lines.binary_search_by_key(&number, |l| l.line);
-                        if let (Some(_), Ok(at)) = (&self.cuts, in_page) {
-                            let shingles = line_shingles(
-                                (&page.norm.text, &page.ends, &page.shingles),
-                                &page.norm.lines[at],
-                                self.ngram,
-                                &mut page.segment,
-                            );
-                            shingle::fingerprint_set_into(shingles, set);
-                        } else {
-                            let want = number as usize - 1;
-                            let raw = lines.find(|&(n, _)| n == want).map_or("", |(_, l)| l);
-                            normalize::normalize_line(raw, traditional[doc], line);
-                            let tokenizer = self.tokenizer.as_ref();
-                            paragraph::shingle_set(line, tokenizer, self.ngram, ws, set);
-                        }
-                        (*i, paragraph::fill_slot(set, slot))
-                    })
-                    .collect()
-            },
-        );
-        let mut lens = vec![0; firsts.len()];
-        for (i, len) in written.into_iter().flatten() {
-            lens[i as usize] = len;
-        }
-        lens
     }
 
     /// The paragraphs of a page: every non-blank raw line with text left after normalization.
@@ -1312,34 +1326,20 @@ impl Fingerprinter {
                 key,
                 boilerplate,
             });
-            if !boilerplate && chars >= min_chars && self.seen.insert(key) {
-                match in_text {
-                    // A line of the page's text: its shingles are known.
-                    Some(l) => {
-                        let shingles = line_shingles(
-                            (&ws.norm.text, &ws.ends, &ws.shingles),
-                            &l,
-                            self.ngram,
-                            &mut ws.segment,
-                        );
-                        paragraph::record_first(
-                            shingles,
-                            key,
-                            &self.para_engine,
-                            &mut ws.sorted,
-                            &mut chunk.first,
-                        );
-                    }
-                    None => paragraph::first_seen(
-                        text,
-                        key,
-                        self.tokenizer.as_ref(),
-                        self.ngram,
-                        &self.para_engine,
-                        &mut ws.para,
-                        &mut chunk.first,
-                    ),
-                }
+            // A text not seen before is a line of the page's text (a line left out of it is
+            // boilerplate): its shingles are known. They are kept for verification.
+            if let Some(l) = in_text
+                && !boilerplate
+                && chars >= min_chars
+                && self.seen.insert(key)
+            {
+                let shingles = line_shingles(
+                    (&ws.norm.text, &ws.ends, &ws.shingles),
+                    &l,
+                    self.ngram,
+                    &mut ws.segment,
+                );
+                chunk.record_first(shingles, key, &self.para_engine, &mut ws.sorted);
             }
         }
     }
@@ -1693,24 +1693,21 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let wave = FINGERPRINT_WAVE;
     let mut page_store = KeyStore::new(spill.as_ref(), "page-keys")?;
     let mut line_store = KeyStore::new(spill.as_ref(), "line-keys")?;
-    // Tokenizers other than characters: each page's cut, kept for verification.
-    let mut cut_store = KeyStore::new(spill.as_ref(), "cuts")?;
     // The page level: each page's set and sketch, kept for verification in a file of the spill
-    // directory (one of its own without a memory limit).
-    let sets_dir = match (&spill, config.level.pages()) {
-        (None, true) => Some(spill_dir(config)?),
+    // directory (one of its own without a memory limit); the paragraph level: the shingles of
+    // each paragraph text fingerprinted first, in another.
+    let sets_dir = match &spill {
+        None if config.level.pages() || config.level.paragraphs() => Some(spill_dir(config)?),
         _ => None,
     };
     let mut set_writer = match spill.as_ref().or(sets_dir.as_ref()) {
-        Some(dir) if config.level.pages() => Some(SetWriter::new(dir, n)?),
+        Some(dir) if config.level.pages() => Some(SetWriter::new(dir, "sets", n)?),
         _ => None,
     };
-    let mut cut_start: Vec<u64> = Vec::new();
-    let keep_cuts = !fingerprinter.char_tokens;
-    if keep_cuts {
-        cut_start.reserve_exact(n + 1);
-        cut_start.push(0);
-    }
+    let mut para_set_writer = match spill.as_ref().or(sets_dir.as_ref()) {
+        Some(dir) if config.level.paragraphs() => Some(SetWriter::new(dir, "paragraph-sets", 0)?),
+        _ => None,
+    };
     let mut prints: Vec<Print> = Vec::with_capacity(n);
     let mut para_chunks: Vec<Chunk> = Vec::new();
     for (w, wave_docs) in corpus.docs.chunks(wave).enumerate() {
@@ -1742,10 +1739,7 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
             raw.keys.release();
         }
         page_store.extend(wave_keys)?;
-        let mut wave_cuts = Vec::new();
-        let cuts_before = cut_start.last().copied().unwrap_or(0);
         for (p, mut chunk) in chunks {
-            let mut cut_at = 0;
             let mut lens = Vec::with_capacity(p.len());
             for mut print in p {
                 let keys = std::mem::take(&mut print.line_keys);
@@ -1753,21 +1747,20 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 if config.level.pages() {
                     line_store.extend(keys)?;
                 }
-                if keep_cuts {
-                    cut_at += print.cut_words as usize;
-                    cut_start.push(cuts_before + (wave_cuts.len() + cut_at) as u64);
-                }
                 lens.push((print.set_len, print.sketch_len));
                 prints.push(print);
             }
             if let Some(writer) = &mut set_writer {
                 writer.push(std::mem::take(&mut chunk.sets), lens);
             }
-            wave_cuts.append(&mut chunk.cuts);
-            chunk.cuts = Vec::new();
+            if let Some(writer) = &mut para_set_writer
+                && !chunk.para_lens.is_empty()
+            {
+                let lens = std::mem::take(&mut chunk.para_lens);
+                writer.push(std::mem::take(&mut chunk.para_sets), lens);
+            }
             para_chunks.push(chunk);
         }
-        cut_store.extend(wave_cuts)?;
     }
     // Later readers of a page (paragraph sets) key its lines again.
     fingerprinter.raw_keys = None;
@@ -1776,12 +1769,9 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
     let kept_sets = set_writer
         .map(|writer| writer.finish(config.memory_limit.is_some()))
         .transpose()?;
-    if keep_cuts {
-        fingerprinter.cuts = Some(Cuts {
-            words: cut_store.finish()?,
-            start: cut_start,
-        });
-    }
+    let para_sets = para_set_writer
+        .map(SetWriter::finish_unsorted)
+        .transpose()?;
     bar.finish_and_clear();
     lap("fingerprint", &mut timings);
 
@@ -1834,9 +1824,10 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
                 first_seen.push(chunk.first);
             }
         }
-        let traditional: Vec<bool> = prints.iter().map(|p| p.traditional).collect();
-        let sets_of = |firsts: &[paragraph::Instance], slots: Vec<&mut [u32]>| {
-            fingerprinter.paragraph_sets(&corpus, &traditional, firsts, slots)
+        let para_sets = para_sets.expect("paragraph sets are kept with paragraphs");
+        let failed: Mutex<Option<Error>> = Mutex::new(None);
+        let sets_of = |texts: &[u32], slots: Vec<&mut [u32]>| {
+            paragraph_sets(&para_sets, texts, slots, &failed, PARA_SET_READS)
         };
         let input = paragraph::ParaInput {
             instances,
@@ -1858,6 +1849,10 @@ fn scan_in_pool(config: &Config) -> Result<Scan> {
         let mut scan = paragraph::analyze(input, &|count, task| {
             (0..count).into_par_iter().map(task).collect()
         });
+        drop(para_sets);
+        if let Some(error) = failed.into_inner().expect("no reader panics") {
+            return Err(error);
+        }
         // The representatives' raw text for the reports, each page decoded once.
         let mut wanted: Vec<(u32, u32, usize)> = scan
             .clusters
@@ -2544,48 +2539,81 @@ mod tests {
         );
     }
 
-    /// A page's cut kept from fingerprinting replays to the shingles of cutting it again; a page
-    /// whose text changed since is cut afresh.
+    /// The paragraph sets read back from the file fingerprinting writes are the sets of the
+    /// paragraphs alone ([`paragraph::shingle_set`]), in any order asked for, read in spans of
+    /// many sets or one at a time, with both tokenizers.
     #[test]
-    fn a_kept_cut_replays_the_shingles_of_cutting_again() {
-        let mut config = Config::new(Vec::new());
-        config.tokenizer = TokenizerKind::Jieba;
-        config.ngram = crate::config::default_ngram(TokenizerKind::Jieba);
-        config.level = Level::Page;
-        let mut fingerprinter = Fingerprinter::new(&config);
-        let seeds = ["001_27848082a643c5e6.txt", "003_269fc68bffaa19a3.txt"];
-        let pages: Vec<String> = seeds
-            .iter()
-            .map(|s| std::fs::read_to_string(format!("../shared/seeds/{s}")).unwrap())
-            .collect();
-        let mut ws = Workspace::new();
-        let mut keys = vec![0u64; config.bands().bands];
-        let mut chunk = Chunk::default();
-        let (mut words, mut start, mut fresh) = (Vec::new(), vec![0u64], Vec::new());
-        for (d, page) in pages.iter().enumerate() {
-            let print = fingerprinter.print(d as u32, page, &mut ws, &mut keys, &mut chunk);
-            let cut = print.cut_words as usize;
-            assert!(cut * 64 >= ws.norm.chars as usize && cut > 0);
-            assert_eq!(chunk.cuts.len(), words.len() + cut);
-            words = chunk.cuts.clone();
-            start.push(words.len() as u64);
-            fresh.push((ws.ends.clone(), ws.shingles.clone()));
+    fn paragraph_sets_read_back_are_the_sets_of_the_texts_alone() {
+        let pages = crate::testing::seed_pages();
+        for kind in [TokenizerKind::Char, TokenizerKind::Jieba] {
+            let mut config = Config::new(Vec::new());
+            config.tokenizer = kind;
+            config.ngram = crate::config::default_ngram(kind);
+            config.paragraph_min_chars = 10;
+            assert!(config.level.paragraphs());
+            let fingerprinter = Fingerprinter::new(&config);
+            let dir = tempfile::tempdir().unwrap();
+            let spill = SpillDir::new_in(dir.path()).unwrap();
+            let mut writer = SetWriter::new(&spill, "paragraph-sets", 0).unwrap();
+            let mut ws = Workspace::new();
+            let mut keys = vec![0u64; config.bands().bands];
+            let mut first = Vec::new();
+            // Each text's characters and set, by its key, from its line normalized alone.
+            let mut expected: std::collections::HashMap<u64, (u32, Vec<u32>)> = Default::default();
+            let (mut para, mut text) = (paragraph::ParaWorkspace::default(), String::new());
+            // Pages in chunks of two, each chunk's texts pushed as the driver does.
+            for (c, two) in pages.chunks(2).enumerate() {
+                let mut chunk = Chunk::default();
+                for (j, page) in two.iter().enumerate() {
+                    let doc = (2 * c + j) as u32;
+                    fingerprinter.print(doc, page, &mut ws, &mut keys, &mut chunk);
+                    for line in page.lines() {
+                        normalize::normalize_line(line, ws.norm.traditional, &mut text);
+                        let mut set = Vec::new();
+                        let tokenizer = fingerprinter.tokenizer.as_ref();
+                        paragraph::shingle_set(&text, tokenizer, config.ngram, &mut para, &mut set);
+                        let chars = text.chars().count() as u32;
+                        expected.insert(paragraph::text_key(&text), (chars, set));
+                    }
+                }
+                assert_eq!(chunk.para_lens.len(), chunk.first.keys.len());
+                first.extend(chunk.first.keys.iter().copied());
+                writer.push(chunk.para_sets, chunk.para_lens);
+            }
+            let store = writer.finish_unsorted().unwrap();
+            assert!(first.len() >= 50, "{kind:?}: {} texts", first.len());
+            // Every other text, last first: reads skip the others.
+            let texts: Vec<u32> = (0..first.len() as u32).rev().step_by(2).collect();
+            for limits in [PARA_SET_READS, SetReads { span: 40, gap: 3 }] {
+                let sizes: Vec<u32> = texts
+                    .iter()
+                    .map(|&f| expected[&first[f as usize]].0)
+                    .collect();
+                let mut values =
+                    vec![u32::MAX; sizes.iter().map(|&c| paragraph::slot_len(c)).sum()];
+                let mut slots = Vec::new();
+                let mut rest = values.as_mut_slice();
+                for &c in &sizes {
+                    let (slot, tail) =
+                        std::mem::take(&mut rest).split_at_mut(paragraph::slot_len(c));
+                    slots.push(slot);
+                    rest = tail;
+                }
+                let failed = Mutex::new(None);
+                let lens = paragraph_sets(&store, &texts, slots, &failed, limits);
+                assert!(failed.lock().unwrap().is_none());
+                let mut at = 0;
+                for ((&f, &c), &len) in texts.iter().zip(&sizes).zip(&lens) {
+                    let set = &expected[&first[f as usize]].1;
+                    assert_eq!(
+                        &values[at..at + len as usize],
+                        set.as_slice(),
+                        "{kind:?} {f}"
+                    );
+                    at += paragraph::slot_len(c);
+                }
+            }
         }
-        fingerprinter.cuts = Some(Cuts {
-            words: KeyTable::Memory(words),
-            start,
-        });
-        for (d, page) in pages.iter().enumerate() {
-            let mut replay = Workspace::new();
-            fingerprinter.shingle(d as u32, page, &mut replay);
-            assert_eq!((&replay.ends, &replay.shingles), (&fresh[d].0, &fresh[d].1));
-        }
-        // Page 0's text is now page 1's: its kept cut does not fit and the text is cut again.
-        let mut replay = Workspace::new();
-        fingerprinter.shingle(0, &pages[1], &mut replay);
-        assert_eq!((&replay.ends, &replay.shingles), (&fresh[1].0, &fresh[1].1));
-        let cuts = fingerprinter.cuts.as_ref().unwrap();
-        assert!(!cuts.ends(0, &replay.norm.text, &mut Vec::new()));
     }
 
     /// With word tokens too, the shingles of each line inside its page are the line's shingles

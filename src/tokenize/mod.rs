@@ -10,10 +10,6 @@
 //! about 1.5 GiB/s in the `tokenize/char` bench on an AVX2 machine) and [`jieba::JiebaTokenizer`]
 //! (jieba's words, cut by [`words::WordSegmenter`] as jieba-rs cuts them, about 4× faster than
 //! jieba-rs itself; see the `tokenize/jieba` bench). Both are deterministic.
-//!
-//! A slow tokenizer's cut is kept as a bitmap over the characters of the text, one bit each
-//! ([`encode_cut`], [`decode_cut`]), so that a page is cut once per scan however many stages
-//! shingle it.
 
 pub mod jieba;
 pub mod words;
@@ -116,66 +112,6 @@ pub fn tokens<'a>(tokenizer: &dyn Tokenizer, text: &'a str) -> Vec<&'a str> {
         .collect()
 }
 
-/// 64-bit words of a cut of a text of `chars` characters ([`encode_cut`]).
-pub fn cut_words(chars: usize) -> usize {
-    chars.div_ceil(64)
-}
-
-/// Appends the cut of `text` into tokens (`ends`, as [`Tokenizer::token_ends`] gives them) to
-/// `words` as a bitmap over its characters: bit `k` is set when a token ends after character
-/// `k`. One bit a character, so a slow tokenizer's cut of every page can be kept from
-/// fingerprinting and replayed by verification instead of cutting again.
-pub fn encode_cut(text: &str, ends: &[u32], words: &mut Vec<u64>) {
-    let first = words.len();
-    let mut next = ends.iter().peekable();
-    let mut chars = 0usize;
-    for (k, (i, c)) in text.char_indices().enumerate() {
-        if k % 64 == 0 {
-            words.push(0);
-        }
-        if next
-            .peek()
-            .is_some_and(|&&e| e as usize == i + c.len_utf8())
-        {
-            next.next();
-            words[first + k / 64] |= 1 << (k % 64);
-        }
-        chars = k + 1;
-    }
-    debug_assert_eq!(words.len() - first, cut_words(chars));
-    debug_assert!(next.next().is_none(), "token ends are character ends");
-}
-
-/// The token ends of `text` from its cut, `word(i)` being the cut's word `i` (of
-/// [`cut_words`]`(chars)`); `false` (and `ends` unspecified) when the cut is not one of this
-/// text: the wrong length, or the last token not ending with the text.
-pub fn decode_cut(
-    text: &str,
-    words: usize,
-    word: impl Fn(usize) -> u64,
-    ends: &mut Vec<u32>,
-) -> bool {
-    ends.clear();
-    let mut bits = 0u64;
-    let mut chars = 0usize;
-    for (k, (i, c)) in text.char_indices().enumerate() {
-        if k % 64 == 0 {
-            if k / 64 >= words {
-                return false;
-            }
-            bits = word(k / 64);
-        }
-        if bits & (1 << (k % 64)) != 0 {
-            ends.push((i + c.len_utf8()) as u32);
-        }
-        chars = k + 1;
-    }
-    cut_words(chars) == words
-        && ends
-            .last()
-            .map_or(text.is_empty(), |&e| e as usize == text.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,41 +159,6 @@ mod tests {
             multibyte > 500,
             "{multibyte} texts with multi-byte characters"
         );
-    }
-
-    #[test]
-    fn a_cut_decodes_to_the_tokens_it_encodes() {
-        let jieba = TokenizerKind::Jieba.build();
-        let mut texts: Vec<String> = vec![String::new(), "工".into(), "ab".into()];
-        for entry in std::fs::read_dir("../shared/seeds").unwrap() {
-            let raw = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            texts.extend(raw.lines().map(crate::normalize::normalize));
-            texts.push(crate::normalize::normalize(&raw));
-        }
-        let (mut ends, mut decoded, mut words) = (Vec::new(), Vec::new(), Vec::new());
-        let mut tokens = 0;
-        for text in &texts {
-            for tokenizer in [jieba.as_ref(), &CharTokenizer] {
-                tokenizer.token_ends(text, &mut ends);
-                words.clear();
-                words.push(u64::MAX); // words before the cut are not read
-                encode_cut(text, &ends, &mut words);
-                let n = words.len() - 1;
-                assert_eq!(n, cut_words(text.chars().count()));
-                assert!(decode_cut(text, n, |i| words[1 + i], &mut decoded));
-                assert_eq!(decoded, ends, "{text}");
-                tokens += ends.len();
-            }
-        }
-        assert!(tokens > 50_000, "{tokens}");
-        // A cut of another text is not taken for this one's.
-        let (a, b) = ("工会工作总结", "工会工作总结报告");
-        jieba.token_ends(a, &mut ends);
-        words.clear();
-        encode_cut(a, &ends, &mut words);
-        assert!(!decode_cut(b, words.len(), |i| words[i], &mut decoded));
-        let long = "工".repeat(65);
-        assert!(!decode_cut(&long, words.len(), |i| words[i], &mut decoded));
     }
 
     #[test]
