@@ -17,17 +17,19 @@
 //!
 //! Throughput units: read, boilerplate and normalize count raw page bytes; tokenize, shingle, minhash, lsh,
 //! verify and cluster count the bytes of the normalized text their input was derived from; scan
-//! and report count raw page bytes.
+//! and report count raw page bytes. The paragraph group sorts a seeded table of 4M (key, text)
+//! pairs, as the paragraph level sorts its anchors, and counts the bytes of the pairs.
 
 use criterion::measurement::WallTime;
 use criterion::{
-    BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+    BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use neardup::boilerplate;
 use neardup::cluster;
 use neardup::ingest::{Corpus, IngestOptions, MmapChoice};
 use neardup::lsh::{self, Bands, BucketPolicy, Sketches};
 use neardup::normalize::{self, Normalized, PLACEHOLDER};
+use neardup::paragraph;
 use neardup::report::{self, ReportOptions};
 use neardup::shingle;
 use neardup::signature::{MinHasher, jaccard_estimate};
@@ -1011,6 +1013,37 @@ fn assert_planted_clustered(scan: &pipeline::Scan, f: &Fixture) {
     }
 }
 
+/// The paragraph level's sort of (key, text) tables: 4M pairs of a hash-like key and a text
+/// number below 2^20, as its anchors are (11.2M of them at 100k pages). Counts the bytes of the
+/// pairs; asserts the result is sorted and whole.
+fn bench_paragraph(c: &mut Criterion) {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let pairs: Vec<(u32, u32)> = (0..4_000_000)
+        .map(|_| (rng.random::<u32>(), rng.random_range(0..1 << 20)))
+        .collect();
+    let sum: u64 = pairs.iter().map(|&(a, b)| a as u64 + b as u64).sum();
+    let mut g = group(c, "paragraph");
+    g.throughput(Throughput::Bytes(8 * pairs.len() as u64));
+    g.bench_function("sort-pairs", |b| {
+        b.iter_batched_ref(
+            || pairs.clone(),
+            |sorted| {
+                paragraph::sort_pairs(sorted);
+                assert!(sorted.is_sorted());
+                assert_eq!(
+                    sorted
+                        .iter()
+                        .map(|&(a, b)| a as u64 + b as u64)
+                        .sum::<u64>(),
+                    sum
+                );
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 fn bench_scan_and_report(c: &mut Criterion) {
     let f = fixture();
     let disk = on_disk();
@@ -1074,6 +1107,7 @@ criterion_group!(
     bench_lsh,
     bench_verify,
     bench_cluster,
+    bench_paragraph,
     bench_scan_and_report
 );
 criterion_main!(benches);
