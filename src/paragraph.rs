@@ -416,7 +416,7 @@ pub enum Signatures<'a, 's> {
 /// digit of `a` comes first, and the radix sort runs bucket by bucket: the `paragraph/sort-pairs`
 /// bench (4M pairs) 211 -> 252 MiB/s, and the second buffer is a bucket's, not the table's.
 pub fn sort_pairs(pairs: &mut [(u32, u32)]) {
-    if pairs.len() < 1 << 12 {
+    if pairs.len() < RADIX_FROM {
         pairs.sort_unstable();
         return;
     }
@@ -450,7 +450,7 @@ pub fn sort_pairs(pairs: &mut [(u32, u32)]) {
         let mut other = Vec::new();
         for w in starts.windows(2) {
             let bucket = &mut pairs[w[0]..w[1]];
-            if bucket.len() < 1 << 12 {
+            if bucket.len() < RADIX_FROM {
                 bucket.sort_unstable();
             } else {
                 radix_sort_pairs(bucket, &mut other);
@@ -460,6 +460,9 @@ pub fn sort_pairs(pairs: &mut [(u32, u32)]) {
     }
     radix_sort_pairs(pairs, &mut Vec::new());
 }
+
+/// Shorter lists of pairs are sorted by `sort_unstable` ([`sort_pairs`]).
+const RADIX_FROM: usize = 1 << 12;
 
 /// Lists of at least this many pairs are put in buckets by their leading digit first
 /// ([`sort_pairs`]): the radix passes then run over buckets that stay in the cache, and the

@@ -491,9 +491,8 @@ impl SetWriter {
     /// Under a memory limit the mapping is kept: with the page cache dropped first, 100k pages
     /// in a 512 MB cgroup (`--memory-limit 128M`) read 2.0 GB from disk with it and 2.4 GB with
     /// positional reads, whose read-ahead the random advice of a mapping turns off.
-    fn finish(mut self, limited: bool) -> Result<KeptSets> {
-        self.chunks = None;
-        let (file, at) = self.writer.join().expect("the set writer does not panic")?;
+    fn finish(self, limited: bool) -> Result<KeptSets> {
+        let (file, at) = self.join()?;
         #[cfg(unix)]
         if !sets_sorted_when_kept(limited) {
             let file = SetFile::Read(file.reader()?);
@@ -510,25 +509,32 @@ impl SetWriter {
             distinct: None,
         })
     }
-}
 
-impl SetWriter {
     /// Waits for the writes and opens the file for sets read back once each, as they were
     /// pushed, in file order ([`paragraph_sets`]): with positional reads on Unix, whatever the
     /// memory limit (no resident memory, and the kernel reads ahead), mapped elsewhere.
-    fn finish_unsorted(mut self) -> Result<KeptSets> {
-        self.chunks = None;
-        let (file, at) = self.writer.join().expect("the set writer does not panic")?;
+    fn finish_unsorted(self) -> Result<KeptShingles> {
+        let (file, at) = self.join()?;
         #[cfg(unix)]
         let file = SetFile::Read(file.reader()?);
         #[cfg(not(unix))]
         let file = SetFile::Mapped(file.map(false)?);
-        Ok(KeptSets {
-            file,
-            at,
-            distinct: None,
-        })
+        Ok(KeptShingles { file, at })
     }
+
+    /// Ends the queue and waits for the writer: the file and where each pushed set is.
+    fn join(mut self) -> Result<(spill::KeyFile, Vec<SetAt>)> {
+        self.chunks = None;
+        self.writer.join().expect("the set writer does not panic")
+    }
+}
+
+/// The shingles of every paragraph text fingerprinting saw first, in the order it saw them,
+/// unsorted, in a key file of the spill directory ([`Chunk::record_first`]); text `f`'s are
+/// `at[f]`'s words. Read back by [`paragraph_sets`], each text's once.
+struct KeptShingles {
+    file: SetFile,
+    at: Vec<SetAt>,
 }
 
 /// How [`paragraph_sets`] reads the file: sets of up to `span` words from the first one's
@@ -556,7 +562,7 @@ type WantedSet<'s> = (u64, u32, u32, &'s mut [u32]);
 /// slot. The first read error goes to `failed` and leaves the sets of its read empty.
 /// Reads in parallel: in the driver's pool.
 fn paragraph_sets(
-    store: &KeptSets,
+    store: &KeptShingles,
     texts: &[u32],
     slots: Vec<&mut [u32]>,
     failed: &Mutex<Option<Error>>,
@@ -598,7 +604,7 @@ fn paragraph_sets(
             let first = read[0].0;
             let last = read.iter().map(&end).max().unwrap_or(first);
             words.resize((last - first) as usize, 0);
-            if let Err(error) = store.read_words(first, words) {
+            if let Err(error) = store.file.read_words(first, words) {
                 failed
                     .lock()
                     .expect("no reader panics")
@@ -614,7 +620,7 @@ fn paragraph_sets(
                 .collect()
         })
         .collect();
-    store.release();
+    store.file.release();
     let mut out = vec![0; texts.len()];
     for (i, len) in lens.into_iter().flatten() {
         out[i as usize] = len;
@@ -668,22 +674,7 @@ impl KeptSets {
     fn read(&self, d: u32, out: &mut [u32]) -> Result<()> {
         let (first, set, sketch) = self.at[d as usize];
         debug_assert_eq!(out.len(), (set + sketch) as usize);
-        self.read_words(first, out)
-    }
-
-    /// Reads `out.len()` words of the file from word `first` on.
-    fn read_words(&self, first: u64, out: &mut [u32]) -> Result<()> {
-        match &self.file {
-            #[cfg(unix)]
-            SetFile::Read(file) => file.read_u32(first, out)?,
-            SetFile::Mapped(file) => {
-                let bytes = &file.bytes()[first as usize * 4..][..out.len() * 4];
-                for (w, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-                    *w = u32::from_le_bytes(b.try_into().expect("4 bytes"));
-                }
-            }
-        }
-        Ok(())
+        self.file.read_words(first, out)
     }
 
     /// The words of document `d`'s set and sketch.
@@ -708,7 +699,29 @@ impl KeptSets {
 
     /// The pages of mapped sets read so far leave the resident set.
     fn release(&self) {
-        if let SetFile::Mapped(file) = &self.file {
+        self.file.release();
+    }
+}
+
+impl SetFile {
+    /// Reads `out.len()` words of the file from word `first` on.
+    fn read_words(&self, first: u64, out: &mut [u32]) -> Result<()> {
+        match self {
+            #[cfg(unix)]
+            SetFile::Read(file) => file.read_u32(first, out)?,
+            SetFile::Mapped(file) => {
+                let bytes = &file.bytes()[first as usize * 4..][..out.len() * 4];
+                for (w, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                    *w = u32::from_le_bytes(b.try_into().expect("4 bytes"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Mapped: the pages read so far leave the resident set.
+    fn release(&self) {
+        if let SetFile::Mapped(file) = self {
             file.release();
         }
     }
